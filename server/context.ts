@@ -1,0 +1,21 @@
+/**
+ * What a runtime learns about the request besides its payload, and the signal that tells it to stop.
+ */
+export interface InferenceContext {
+  /** Fires when the client goes away, the deadline passes or the server shuts down. */
+  readonly signal: AbortSignal;
+  /** Request headers (HTTP) or metadata (gRPC), lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The request id: the client's, or one the server generated. */
+  readonly requestId: string;
+}
+
+/**
+ * Builds one signal that fires when any of the given ones does: the client disconnect, the
+ * deadline and the server's shutdown are linked into each request's signal.
+ */
+export function linkSignals(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length === 1) return present[0]!;
+  return AbortSignal.any(present);
+}

@@ -1,0 +1,188 @@
+import type { InferenceContext } from './context.js';
+import { InferenceServerError, InvalidInputError, UnavailableError } from './errors.js';
+import type { ModelLease, ModelRegistry } from './registry.js';
+import { validateInferenceRequest } from './request-validation.js';
+import type { ServerSettings } from './settings/server-settings.js';
+import { map, peek, untilAborted } from './stream-utils.js';
+import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata } from './types.js';
+
+/** Observes inference calls (metrics). */
+export interface InferenceObserver {
+  /** Called when a call ends; `error` is set when it failed. */
+  onInferenceDone(model: string, kind: 'infer' | 'stream', seconds: number, error?: InferenceServerError): void;
+}
+
+/** Which model a call addresses. */
+export interface ModelRef {
+  name: string;
+  version?: string | undefined;
+}
+
+/**
+ * The transport-agnostic core: health, metadata, unary and streaming inference. REST, gRPC and
+ * any other transport translate their wire format into these calls and back.
+ */
+export class DataPlane {
+  private shuttingDown = false;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly settings: ServerSettings,
+    private readonly observer?: InferenceObserver,
+  ) {}
+
+  /** Stops taking new inference calls (shutdown); running ones go on. Readiness turns false. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  /** The server process is up. */
+  live(): boolean {
+    return true;
+  }
+
+  /**
+   * The server is ready when at least one model is, none is loading, and (unless
+   * `ready_requires_all_models` is off) none failed to load.
+   */
+  ready(): boolean {
+    if (this.shuttingDown) return false;
+    const slots = this.registry.slots();
+    if (slots.length === 0) return false;
+    if (slots.some((s) => s.state === 'LOADING')) return false;
+    const ready = slots.filter((s) => s.state === 'READY').length;
+    if (ready === 0) return false;
+    return this.settings.ready_requires_all_models ? ready === slots.length : true;
+  }
+
+  /** Whether one model version is ready (unknown models are 404). */
+  modelReady(ref: ModelRef): boolean {
+    return this.registry.get(ref.name, ref.version).state === 'READY';
+  }
+
+  /** Server name, version and protocol extensions. */
+  serverMetadata(): ServerMetadata {
+    const { server_name, server_version, extensions } = this.settings;
+    return { name: server_name, version: server_version, extensions: [...extensions] };
+  }
+
+  /** A model's metadata: the runtime's once loaded, else what its settings declare. */
+  async modelMetadata(ref: ModelRef): Promise<ModelMetadata> {
+    const slot = this.registry.get(ref.name, ref.version);
+    if (slot.model && slot.state === 'READY') return slot.model.metadata();
+    const { name, versions, platform, inputs, outputs } = slot.settings;
+    return { name, versions: [...versions], platform, inputs: [...inputs], outputs: [...outputs] };
+  }
+
+  /** One request, one response. */
+  async infer(ref: ModelRef, body: unknown, context: InferenceContext): Promise<InferenceResponse> {
+    const started = performance.now();
+    let lease: ModelLease | undefined;
+    try {
+      this.assertAccepting();
+      lease = this.registry.lease(ref.name, ref.version);
+      const request = prepareRequest(body, context);
+      const response = await lease.model.predict(request, withSlotSignal(context, lease));
+      const result = completeResponse(response, lease, request);
+      this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
+      return result;
+    } catch (err) {
+      const error = normalise(err, context);
+      this.observer?.onInferenceDone(ref.name, 'infer', seconds(started), error);
+      throw error;
+    } finally {
+      lease?.release();
+    }
+  }
+
+  /**
+   * Opens a stream: resolves once the model is found ready and the first request is valid (so
+   * transports can still answer with a status), then yields the runtime's responses. The stream
+   * ends when the runtime's iterator does, or when `context.signal` fires.
+   */
+  async inferStream(
+    ref: ModelRef,
+    requests: AsyncIterable<unknown>,
+    context: InferenceContext,
+  ): Promise<AsyncIterable<InferenceResponse>> {
+    this.assertAccepting();
+    const lease = this.registry.lease(ref.name, ref.version);
+    try {
+      const head = await peek(requests);
+      if (!head) throw new InvalidInputError('the stream carried no request');
+      const first = prepareRequest(head.first, context);
+      const validated = map(head.all, (body, index) => (index === 0 ? first : prepareRequest(body, context)));
+      return this.runStream(ref, lease, first, validated, withSlotSignal(context, lease));
+    } catch (err) {
+      lease.release();
+      throw normalise(err, context);
+    }
+  }
+
+  private assertAccepting(): void {
+    if (this.shuttingDown) throw new UnavailableError('server is shutting down');
+  }
+
+  private async *runStream(
+    ref: ModelRef,
+    lease: ModelLease,
+    first: InferenceRequest,
+    requests: AsyncIterable<InferenceRequest>,
+    context: InferenceContext,
+  ): AsyncIterable<InferenceResponse> {
+    const started = performance.now();
+    let error: InferenceServerError | undefined;
+    try {
+      const responses = lease.model.predictStream(requests, context);
+      for await (const response of untilAborted(responses, context.signal)) {
+        yield completeResponse(response, lease, first);
+      }
+    } catch (err) {
+      error = normalise(err, context);
+      throw error;
+    } finally {
+      lease.release();
+      this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
+    }
+  }
+}
+
+/** Validates a request body and fills what the server knows: its id and the request headers. */
+function prepareRequest(body: unknown, context: InferenceContext): InferenceRequest {
+  const request = validateInferenceRequest(body);
+  request.id ??= context.requestId;
+  if (Object.keys(context.headers).length > 0) {
+    request.parameters = { ...request.parameters, headers: { ...context.headers } };
+  }
+  return request;
+}
+
+/** Checks a runtime's response and fills model name, version and id when the runtime left them out. */
+function completeResponse(response: unknown, lease: ModelLease, request: InferenceRequest): InferenceResponse {
+  if (typeof response !== 'object' || response === null || !Array.isArray((response as InferenceResponse).outputs)) {
+    throw new InferenceServerError(
+      'internal',
+      `model '${lease.slot.name}' returned an invalid response: expected an object with an 'outputs' array`,
+    );
+  }
+  const result = { ...(response as InferenceResponse) };
+  result.model_name ??= lease.slot.name;
+  if (result.model_version === undefined && lease.slot.version !== undefined) result.model_version = lease.slot.version;
+  result.id ??= request.id;
+  return result;
+}
+
+function withSlotSignal(context: InferenceContext, lease: ModelLease): InferenceContext {
+  return { ...context, signal: AbortSignal.any([context.signal, lease.slot.signal]) };
+}
+
+/** Maps anything thrown to the error hierarchy; an aborted request reports why it was aborted. */
+function normalise(err: unknown, context: InferenceContext): InferenceServerError {
+  if (err instanceof InferenceServerError) return err;
+  if (context.signal.aborted && context.signal.reason instanceof InferenceServerError) return context.signal.reason;
+  return InferenceServerError.from(err, 'model error');
+}
+
+function seconds(started: number): number {
+  return (performance.now() - started) / 1000;
+}

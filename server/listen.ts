@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+
+/** Starts listening; resolves with the bound port (port 0 picks a free one). */
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * Closes an HTTP server gracefully: stop accepting, let open requests finish, close idle
+ * keep-alive connections as they become idle; after `graceMs`, call `onExpired` (which aborts
+ * running requests) and cut what is left.
+ */
+export async function closeGracefully(server: Server, graceMs: number, onExpired: () => void): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), graceMs);
+  });
+  const outcome = await Promise.race([closed, expired]);
+  clearTimeout(timer);
+  if (outcome === 'expired') {
+    // Abort what still runs, give it a moment to say so in-band, then cut the connections.
+    onExpired();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    server.closeAllConnections();
+    await closed;
+  }
+  clearInterval(sweeper);
+}

@@ -1,0 +1,63 @@
+import type { MLModel } from './model.js';
+import type { ModelState } from './model-state.js';
+import type { ModelSettings } from './settings/model-settings.js';
+
+/**
+ * One loaded (or loading, or failed) version of a model: its runtime, state, and the requests
+ * that are using it, so that unloading waits for them.
+ */
+export class ModelSlot {
+  state: ModelState = 'LOADING';
+  /** Why the model is UNAVAILABLE, when it is. */
+  reason = '';
+  model: MLModel | undefined;
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly retired = new AbortController();
+
+  constructor(readonly settings: ModelSettings) {}
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get version(): string | undefined {
+    return this.settings.parameters.version ?? undefined;
+  }
+
+  /** Fires when the slot is unloaded while requests still run past the grace period. */
+  get signal(): AbortSignal {
+    return this.retired.signal;
+  }
+
+  /** Marks a request as using this slot; call the returned function when it ends. */
+  acquire(): () => void {
+    this.inflight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inflight--;
+      if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+  }
+
+  /** Number of requests using the slot now. */
+  get activeRequests(): number {
+    return this.inflight;
+  }
+
+  /** Resolves when no request uses the slot, or after `timeoutMs`; then aborts what is left. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (this.inflight > 0) this.retired.abort(new Error(`model '${this.name}' was unloaded`));
+  }
+}

@@ -1,0 +1,101 @@
+import { StringCodec } from './codecs/string-codec.js';
+import { TensorCodec } from './codecs/tensor-codec.js';
+import type { InferenceContext } from './context.js';
+import { UnimplementedError } from './errors.js';
+import type { ModelSettings } from './settings/model-settings.js';
+import type { InferenceRequest, InferenceResponse, ModelMetadata, RequestInput, TypedArray } from './types.js';
+
+/** A runtime written in MLServer's style may name its streaming method `predict_stream`. */
+type SnakeCaseStream = (
+  requests: AsyncIterable<InferenceRequest>,
+  context: InferenceContext,
+) => AsyncIterable<InferenceResponse>;
+
+/**
+ * The runtime contract. A runtime extends `MLModel` and overrides what it offers:
+ *
+ * - `load()`: read weights, open sessions. Throwing leaves the model UNAVAILABLE with the reason.
+ * - `predict(request, context)`: one request, one response (REST `infer`, gRPC `ModelInfer`).
+ * - `predictStream(requests, context)`: requests in, responses out, as async iterables (SSE
+ *   `infer_stream`, gRPC `ModelStreamInfer`). Default: `predict` on the first request.
+ *   MLServer's snake_case `predict_stream` is accepted as an alias.
+ * - `unload()`: release what `load` took.
+ * - `metadata()`: what the model takes and returns; default from `model-settings.json`.
+ *
+ * `context.signal` fires when the client leaves, the deadline passes or the server shuts down:
+ * long-running work should stop then.
+ */
+export class MLModel {
+  /** The model's validated settings. */
+  readonly settings: ModelSettings;
+  /** True once `load` has finished. */
+  ready = false;
+
+  constructor(settings: ModelSettings) {
+    this.settings = settings;
+  }
+
+  /** The model's name. */
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** The model's version (`parameters.version`), if any. */
+  get version(): string | undefined {
+    return this.settings.parameters.version ?? undefined;
+  }
+
+  /** MLServer's name for `settings`, so ported runtimes can keep `this._settings.name`. */
+  get _settings(): ModelSettings {
+    return this.settings;
+  }
+
+  /** Prepares the model. Override to read weights; throw to fail the load. */
+  async load(): Promise<void> {}
+
+  /** Answers one request. Override in runtimes that serve unary inference. */
+  async predict(_request: InferenceRequest, _context: InferenceContext): Promise<InferenceResponse> {
+    throw new UnimplementedError(
+      `model '${this.name}' does not implement predict; it serves streaming only (use infer_stream or generate_stream)`,
+    );
+  }
+
+  /** Answers a stream of requests with a stream of responses. Default: `predict` on the first request. */
+  async *predictStream(
+    requests: AsyncIterable<InferenceRequest>,
+    context: InferenceContext,
+  ): AsyncIterable<InferenceResponse> {
+    const snake = (this as unknown as { predict_stream?: SnakeCaseStream }).predict_stream;
+    if (typeof snake === 'function') {
+      yield* snake.call(this, requests, context);
+      return;
+    }
+    for await (const request of requests) {
+      yield await this.predict(request, context);
+      return;
+    }
+  }
+
+  /** Releases what `load` took. */
+  async unload(): Promise<void> {}
+
+  /** What the model takes and returns; default from `model-settings.json`. */
+  async metadata(): Promise<ModelMetadata> {
+    const { name, versions, platform, inputs, outputs } = this.settings;
+    return { name, versions: [...versions], platform, inputs: [...inputs], outputs: [...outputs] };
+  }
+
+  /** The strings of a BYTES input. */
+  decodeStrings(input: RequestInput): string[] {
+    return StringCodec.decodeInput(input);
+  }
+
+  /** The elements of a numeric input as the typed array of its datatype. */
+  decodeTensor(input: RequestInput): TypedArray {
+    return TensorCodec.decodeInput(input);
+  }
+}
+
+/** The constructor a model-settings `implementation` must resolve to. */
+export type MLModelClass = new (settings: ModelSettings) => MLModel;
+

@@ -1,0 +1,166 @@
+import { ModelLoadError, ModelNotReadyError, NotFoundError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { MLModel } from './model.js';
+import { ModelSlot } from './model-slot.js';
+import type { ModelState } from './model-state.js';
+import type { RuntimeLoader } from './runtime-loader.js';
+import type { ModelSettings } from './settings/model-settings.js';
+
+/** A model version as the repository index lists it. */
+export interface ModelVersionStatus {
+  name: string;
+  version: string;
+  state: ModelState;
+  reason: string;
+}
+
+/** A ready model, held for the duration of one request. */
+export interface ModelLease {
+  model: MLModel;
+  slot: ModelSlot;
+  release: () => void;
+}
+
+const UNVERSIONED = '';
+
+/**
+ * Every model the server knows, by name and version, with its lifecycle. Models are registered
+ * before they finish loading, so readiness is visible while they load; a reload loads the new
+ * instance before the old one is unloaded; a failing model never affects the others.
+ */
+export class ModelRegistry {
+  private readonly models = new Map<string, Map<string, ModelSlot>>();
+
+  constructor(
+    private readonly loader: RuntimeLoader,
+    private readonly logger: Logger,
+    private readonly drainTimeoutMs: number,
+  ) {}
+
+  /** Loads (or reloads) one model version. Resolves with its slot; a failed load leaves it UNAVAILABLE. */
+  async load(settings: ModelSettings): Promise<ModelSlot> {
+    const key = settings.parameters.version ?? UNVERSIONED;
+    const versions = this.versionsOf(settings.name, true);
+    const previous = versions.get(key);
+    const slot = new ModelSlot(settings);
+    if (!previous || previous.state !== 'READY') versions.set(key, slot);
+    const label = describe(settings.name, key);
+    this.logger.info(`loading model ${label} (${settings.implementation})`);
+    try {
+      const model = await this.loader.create(settings);
+      await model.load();
+      model.ready = true;
+      slot.model = model;
+      slot.state = 'READY';
+    } catch (err) {
+      slot.state = 'UNAVAILABLE';
+      slot.reason = err instanceof Error ? err.message : String(err);
+      this.logger.error(`model ${label} failed to load: ${slot.reason}`, err);
+      if (previous?.state === 'READY') {
+        throw new ModelLoadError(`reloading model ${label} failed; the previous instance keeps serving: ${slot.reason}`, {
+          cause: err,
+        });
+      }
+      return slot;
+    }
+    versions.set(key, slot);
+    this.logger.info(`model ${label} is ready`);
+    if (previous && previous !== slot) await this.retire(previous);
+    return slot;
+  }
+
+  /** Unloads every version of a model (or one version) and forgets it. */
+  async unload(name: string, version?: string): Promise<void> {
+    const versions = this.models.get(name);
+    if (!versions || versions.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
+    const keys = version === undefined ? [...versions.keys()] : [version];
+    for (const key of keys) {
+      const slot = versions.get(key);
+      if (!slot) throw new NotFoundError(`model ${describe(name, key)} is not loaded`);
+      versions.delete(key);
+      await this.retire(slot);
+    }
+    if (versions.size === 0) this.models.delete(name);
+  }
+
+  /** Unloads everything (shutdown). */
+  async unloadAll(): Promise<void> {
+    const names = [...this.models.keys()];
+    await Promise.all(names.map((name) => this.unload(name).catch(() => undefined)));
+  }
+
+  /** The slot for a model version; without a version, the default one. */
+  get(name: string, version?: string): ModelSlot {
+    const versions = this.models.get(name);
+    if (!versions || versions.size === 0) throw new NotFoundError(`model '${name}' not found`);
+    if (version !== undefined && version !== '') {
+      const slot = versions.get(version);
+      if (!slot) throw new NotFoundError(`model '${name}' has no version '${version}'`);
+      return slot;
+    }
+    return defaultVersion(versions);
+  }
+
+  /** A ready model for one request; release it when the request ends. */
+  lease(name: string, version?: string): ModelLease {
+    const slot = this.get(name, version);
+    if (slot.state !== 'READY' || !slot.model) {
+      const label = describe(name, slot.version ?? UNVERSIONED);
+      const why = slot.state === 'UNAVAILABLE' ? `failed to load: ${slot.reason}` : `is ${slot.state.toLowerCase()}`;
+      throw new ModelNotReadyError(`model ${label} is not ready: it ${why}`);
+    }
+    return { model: slot.model, slot, release: slot.acquire() };
+  }
+
+  /** Every known model version with its state, sorted by name and version. */
+  list(): ModelVersionStatus[] {
+    const all: ModelVersionStatus[] = [];
+    for (const [name, versions] of this.models) {
+      for (const [version, slot] of versions) all.push({ name, version, state: slot.state, reason: slot.reason });
+    }
+    return all.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }));
+  }
+
+  /** Every slot (for readiness and shutdown). */
+  slots(): ModelSlot[] {
+    return [...this.models.values()].flatMap((versions) => [...versions.values()]);
+  }
+
+  private versionsOf(name: string, create: boolean): Map<string, ModelSlot> {
+    let versions = this.models.get(name);
+    if (!versions) {
+      versions = new Map();
+      if (create) this.models.set(name, versions);
+    }
+    return versions;
+  }
+
+  private async retire(slot: ModelSlot): Promise<void> {
+    const label = describe(slot.name, slot.version ?? UNVERSIONED);
+    slot.state = 'UNLOADING';
+    await slot.drain(this.drainTimeoutMs);
+    try {
+      if (slot.model) {
+        slot.model.ready = false;
+        await slot.model.unload();
+      }
+      this.logger.info(`model ${label} unloaded`);
+    } catch (err) {
+      this.logger.error(`model ${label} failed to unload cleanly`, err);
+    }
+    slot.state = 'UNAVAILABLE';
+    slot.reason = 'unloaded';
+  }
+}
+
+/** MLServer's rule: the unversioned model, else the highest version. */
+function defaultVersion(versions: Map<string, ModelSlot>): ModelSlot {
+  const unversioned = versions.get(UNVERSIONED);
+  if (unversioned) return unversioned;
+  const highest = [...versions.keys()].sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0]!;
+  return versions.get(highest)!;
+}
+
+function describe(name: string, version: string): string {
+  return version === UNVERSIONED ? `'${name}'` : `'${name}' version '${version}'`;
+}

@@ -1,0 +1,54 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import type { DataPlane } from '../dataplane.js';
+import type { Logger } from '../logger.js';
+import type { RepositoryHandlers } from '../repository-handlers.js';
+import type { CorsSettings, ServerSettings } from '../settings/server-settings.js';
+import { errorMiddleware, notFoundRoute } from './error-response.js';
+import { addHealthRoutes } from './health-routes.js';
+import { addInferenceRoutes } from './inference-routes.js';
+import { addRepositoryRoutes } from './repository-routes.js';
+
+/** What the REST adapter needs from the core. */
+export interface RestAppOptions {
+  dataplane: DataPlane;
+  repository: RepositoryHandlers;
+  settings: ServerSettings;
+  logger: Logger;
+  /** Fires when shutdown's grace period ends: aborts every request still running. */
+  shutdown: AbortSignal;
+}
+
+/** Builds the express app: the v2 REST routes (also under `root_path`), JSON errors everywhere. */
+export function createRestApp(options: RestAppOptions): Express {
+  const { settings, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
+  // Any content type is read as JSON (curl -d sends form encoding); gzip/deflate bodies are inflated.
+  app.use(express.json({ limit: settings.http_max_request_size, type: () => true, inflate: true, strict: false }));
+
+  const router = express.Router();
+  addHealthRoutes(router, options.dataplane);
+  addInferenceRoutes(router, options.dataplane, options.shutdown, logger);
+  addRepositoryRoutes(router, options.repository);
+  app.use(router);
+  if (settings.root_path && settings.root_path !== '/') app.use(settings.root_path, router);
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(logger));
+  return app;
+}
+
+function corsOptions(cors: CorsSettings): cors.CorsOptions {
+  const origins: (string | RegExp)[] = [...cors.allow_origins];
+  if (cors.allow_origin_regex) origins.push(new RegExp(cors.allow_origin_regex));
+  return {
+    origin: origins.includes('*') ? '*' : origins,
+    credentials: cors.allow_credentials,
+    methods: cors.allow_methods.includes('*') ? undefined : cors.allow_methods,
+    allowedHeaders: cors.allow_headers.includes('*') ? undefined : cors.allow_headers,
+    exposedHeaders: cors.expose_headers,
+    maxAge: cors.max_age,
+  };
+}

@@ -1,0 +1,98 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ModelLoadError } from './errors.js';
+import type { MLModel, MLModelClass } from './model.js';
+import type { ModelSettings } from './settings/model-settings.js';
+
+/** Imports a module by file URL. The CLI passes one that understands TypeScript (tsx). */
+export type ModuleImporter = (url: string) => Promise<Record<string, unknown>>;
+
+/** Resolves a built-in runtime's class; loaded lazily so unused runtimes cost nothing. */
+export type BuiltinRuntime = () => Promise<MLModelClass>;
+
+const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+
+/**
+ * Turns a model's `implementation` into a runtime instance. A registered short name (`onnx`)
+ * picks a built-in; otherwise `module.Export` (MLServer's form) names the export `Export` of
+ * `module.ts` / `.js` next to the model-settings file (dots in the module part are folders).
+ */
+export class RuntimeLoader {
+  private readonly builtins = new Map<string, BuiltinRuntime>();
+
+  constructor(private readonly importModule: ModuleImporter) {}
+
+  /** Registers a built-in runtime under a short name. */
+  register(name: string, runtime: BuiltinRuntime): this {
+    this.builtins.set(name, runtime);
+    return this;
+  }
+
+  /** The registered short names. */
+  get builtinNames(): string[] {
+    return [...this.builtins.keys()];
+  }
+
+  /** Creates (but does not load) the runtime for these settings. */
+  async create(settings: ModelSettings): Promise<MLModel> {
+    const ModelClass = await this.resolve(settings);
+    try {
+      return new ModelClass(settings);
+    } catch (err) {
+      throw new ModelLoadError(`constructing ${settings.implementation} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async resolve(settings: ModelSettings): Promise<MLModelClass> {
+    const { implementation } = settings;
+    const builtin = this.builtins.get(implementation);
+    if (builtin) return builtin();
+    const dot = implementation.lastIndexOf('.');
+    if (dot <= 0 || dot === implementation.length - 1) {
+      throw new ModelLoadError(
+        `implementation '${implementation}' is neither a built-in runtime (${this.builtinNames.join(', ') || 'none'}) nor 'module.ExportName'`,
+      );
+    }
+    const modulePart = implementation.slice(0, dot);
+    const exportName = implementation.slice(dot + 1);
+    const file = await findModuleFile(settings.folder, modulePart);
+    if (!file) {
+      throw new ModelLoadError(
+        `implementation '${implementation}': no ${modulePart.replaceAll('.', '/')}{${SOURCE_EXTENSIONS.join(',')}} in ${settings.folder}`,
+      );
+    }
+    let module: Record<string, unknown>;
+    try {
+      module = await this.importModule(pathToFileURL(file).href);
+    } catch (err) {
+      throw new ModelLoadError(`importing ${file} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const exported = module[exportName] ?? (module.default as Record<string, unknown> | undefined)?.[exportName];
+    if (typeof exported !== 'function') {
+      const names = Object.keys(module).filter((k) => k !== 'default');
+      throw new ModelLoadError(
+        `implementation '${implementation}': ${path.basename(file)} has no exported class '${exportName}' (exports: ${names.join(', ') || 'none'})`,
+      );
+    }
+    return exported as MLModelClass;
+  }
+}
+
+async function findModuleFile(folder: string, modulePart: string): Promise<string | undefined> {
+  const candidates = [modulePart.replaceAll('.', path.sep), modulePart];
+  for (const candidate of candidates) {
+    for (const extension of SOURCE_EXTENSIONS) {
+      const file = path.resolve(folder, candidate + extension);
+      try {
+        await access(file);
+        return file;
+      } catch {
+        // try the next candidate
+      }
+    }
+  }
+  return undefined;
+}

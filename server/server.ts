@@ -1,0 +1,124 @@
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import { DataPlane } from './dataplane.js';
+import { UnavailableError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { closeGracefully, listen } from './listen.js';
+import { Metrics } from './metrics.js';
+import { ModelRegistry } from './registry.js';
+import { RepositoryHandlers } from './repository-handlers.js';
+import { ModelRepository } from './repository.js';
+import { createRestApp } from './rest/app.js';
+import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
+import { registerBuiltinRuntimes } from './builtin-runtimes.js';
+import type { ServerSettings } from './settings/server-settings.js';
+
+/** What the composition root needs: validated settings, and how to import user runtimes. */
+export interface ServerOptions {
+  settings: ServerSettings;
+  /** Imports runtime modules; the CLI passes tsx's importer so `.ts` runtimes load. */
+  importModule: ModuleImporter;
+  logger?: Logger;
+}
+
+/** The ports actually bound (port 0 in the settings picks a free one). */
+export interface BoundPorts {
+  http: number;
+  metrics: number | undefined;
+}
+
+/**
+ * The composition root: builds the core and the transports, starts them in order, and stops
+ * them gracefully (stop accepting, let in-flight work finish within the grace period, unload).
+ */
+export class InferenceServer {
+  readonly settings: ServerSettings;
+  readonly logger: Logger;
+  readonly registry: ModelRegistry;
+  readonly repository: ModelRepository;
+  readonly dataplane: DataPlane;
+  readonly repositoryHandlers: RepositoryHandlers;
+  readonly loader: RuntimeLoader;
+  private readonly metrics: Metrics | undefined;
+  private readonly shutdown = new AbortController();
+  private readonly httpServer: Server;
+  private readonly metricsServer: Server | undefined;
+  private modelsLoading: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: ServerOptions) {
+    const { settings } = options;
+    this.settings = settings;
+    this.logger = options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
+    this.loader = registerBuiltinRuntimes(new RuntimeLoader(options.importModule));
+    this.registry = new ModelRegistry(this.loader, this.logger, settings.shutdown_grace_period * 1000);
+    this.repository = new ModelRepository(settings.model_repository_root);
+    this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
+    this.dataplane = new DataPlane(this.registry, settings, this.metrics);
+    this.repositoryHandlers = new RepositoryHandlers(this.repository, this.registry);
+    const app = createRestApp({
+      dataplane: this.dataplane,
+      repository: this.repositoryHandlers,
+      settings,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+    });
+    this.httpServer = createServer(app);
+    this.httpServer.keepAliveTimeout = 65_000;
+    this.metricsServer = this.metrics?.createServer(settings.metrics_endpoint!);
+  }
+
+  /** Starts listening, then loads the models (readiness is false until they are loaded). */
+  async start(): Promise<BoundPorts> {
+    const { host } = this.settings;
+    const http = await listen(this.httpServer, host, this.settings.http_port);
+    this.logger.info(`HTTP server running on http://${host}:${http}`);
+    let metrics: number | undefined;
+    if (this.metricsServer) {
+      metrics = await listen(this.metricsServer, host, this.settings.metrics_port);
+      this.logger.info(`Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`);
+    }
+    if (this.settings.load_models_at_startup) this.modelsLoading = this.loadAllModels();
+    return { http, metrics };
+  }
+
+  /** Resolves once the start-up model loads have settled (each one loaded or failed). */
+  whenModelsLoaded(): Promise<void> {
+    return this.modelsLoading;
+  }
+
+  /**
+   * Stops gracefully: readiness turns false and new calls are refused; in-flight requests and
+   * streams get `shutdown_grace_period` seconds, then are aborted; models are unloaded.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.logger.info('shutting down: no new requests; waiting for in-flight ones');
+    this.dataplane.beginShutdown();
+    const graceMs = this.settings.shutdown_grace_period * 1000;
+    const abort = () => this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
+    await Promise.all([
+      closeGracefully(this.httpServer, graceMs, abort),
+      this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,
+    ]);
+    await this.modelsLoading;
+    await this.registry.unloadAll();
+    this.logger.info('shutdown complete');
+  }
+
+  private async loadAllModels(): Promise<void> {
+    const { models, invalid } = await this.repository.scan();
+    for (const bad of invalid) this.logger.error(bad.error.message);
+    if (models.length === 0) this.logger.warn(`no ${'model-settings.json'} found under ${this.repository.root}`);
+    await Promise.all(models.map((settings) => this.registry.load(settings)));
+    const served = this.registry.list();
+    for (const model of served) {
+      const version = model.version ? ` version ${model.version}` : '';
+      this.logger.info(`model ${model.name}${version}: ${model.state}${model.reason ? ` (${model.reason})` : ''}`);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ServerSettings, serverSettingsFromEnv, serverSettingsValidator } from './server-settings.js';
+import { SettingsError } from './settings-error.js';
+
+/**
+ * Reads `<folder>/settings.json` (optional), fills the fields it does not set from `MLSERVER_*`
+ * environment variables (file values win, as in MLServer), validates and freezes the result.
+ * `model_repository_root` comes back absolute, relative to `folder`.
+ */
+export async function loadServerSettings(
+  folder: string,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Record<string, unknown> = {},
+): Promise<ServerSettings> {
+  const file = path.join(folder, 'settings.json');
+  const fromFile = await readJsonFile(file, { optional: true });
+  const merged = { ...serverSettingsFromEnv(env), ...(fromFile ?? {}), ...overrides };
+  const settings = serverSettingsValidator.validate(merged, fromFile ? file : 'settings (environment)');
+  return Object.freeze({
+    ...settings,
+    model_repository_root: path.resolve(folder, settings.model_repository_root),
+  });
+}
+
+/** Reads and parses a JSON file; a syntax error names the file. */
+export async function readJsonFile(
+  file: string,
+  options: { optional?: boolean } = {},
+): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (options.optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SettingsError(file, [`cannot read: ${(err as Error).message}`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SettingsError(file, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SettingsError(file, ['(root): expected object']);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,104 @@
+import type { SchemaObject } from 'ajv';
+import type { TensorMetadata } from '../types.js';
+import { DATATYPES } from '../types.js';
+import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
+
+/** `parameters` of a model's settings. */
+export interface ModelParameters {
+  /** Where the model's artefact is, relative to the model folder once loaded. */
+  uri: string | null;
+  version: string | null;
+  environment_tarball: string | null;
+  environment_path: string | null;
+  format: string | null;
+  content_type: string | null;
+  /** Runtime-specific options. */
+  extra: Record<string, unknown>;
+}
+
+/** A model's settings (`model-settings.json`), after defaults. */
+export interface ModelSettings {
+  name: string;
+  implementation: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+  parallel_workers: number | null;
+  warm_workers: boolean;
+  max_batch_size: number;
+  max_batch_time: number;
+  cache_enabled: boolean;
+  parameters: ModelParameters;
+  /** The folder the settings file was found in (not a settings field: set by the repository). */
+  readonly folder: string;
+  /** The settings file itself (not a settings field: set by the repository). */
+  readonly source: string;
+}
+
+const tensorMetadata = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'datatype', 'shape'],
+  properties: {
+    name: { type: 'string' },
+    datatype: { enum: [...DATATYPES] },
+    shape: { type: 'array', items: { type: 'integer', minimum: -1 } },
+    parameters: { type: 'object' },
+  },
+};
+
+const nullableString = { type: ['string', 'null'], default: null };
+
+/** JSON schema of `model-settings.json`: MLServer's fields, with defaults. */
+export const modelSettingsSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'implementation'],
+  properties: {
+    name: { type: 'string', minLength: 1, pattern: '^[^/?#\\s]+$' },
+    implementation: { type: 'string', minLength: 1 },
+    versions: { type: 'array', items: { type: 'string' }, default: [] },
+    platform: { type: 'string', default: '' },
+    inputs: { type: 'array', items: tensorMetadata, default: [] },
+    outputs: { type: 'array', items: tensorMetadata, default: [] },
+    parallel_workers: { type: ['integer', 'null'], minimum: 0, default: null },
+    warm_workers: { type: 'boolean', default: false },
+    max_batch_size: { type: 'integer', minimum: 0, default: 0 },
+    max_batch_time: { type: 'number', minimum: 0, default: 0 },
+    cache_enabled: { type: 'boolean', default: false },
+    parameters: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        uri: nullableString,
+        version: nullableString,
+        environment_tarball: nullableString,
+        environment_path: nullableString,
+        format: nullableString,
+        content_type: nullableString,
+        extra: { type: 'object', default: {} },
+      },
+    },
+    folder: { type: 'string' },
+    source: { type: 'string' },
+  },
+};
+
+/** Model fields whose feature is not built yet: only their "off" value loads. */
+export const unbuiltModelFeatures: readonly UnbuiltFeature[] = [
+  { field: 'parallel_workers', off: [null, 0], why: 'ONNX models take their worker count from parameters.extra' },
+  { field: 'warm_workers', off: [false], why: 'there are no worker processes' },
+  { field: 'max_batch_size', off: [0, 1], why: 'adaptive batching is not built' },
+  { field: 'max_batch_time', off: [0], why: 'adaptive batching is not built' },
+  { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
+  { field: 'parameters.environment_tarball', off: [null], why: 'there are no Python environments' },
+  { field: 'parameters.environment_path', off: [null], why: 'there are no Python environments' },
+];
+
+/** Validates `model-settings.json` content (defaults applied, frozen). */
+export const modelSettingsValidator = compileSettingsValidator<ModelSettings>(
+  modelSettingsSchema,
+  unbuiltModelFeatures,
+);

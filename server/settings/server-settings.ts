@@ -1,0 +1,167 @@
+import type { SchemaObject } from 'ajv';
+import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
+
+/** CORS settings, MLServer's names. */
+export interface CorsSettings {
+  allow_origins: string[];
+  allow_origin_regex: string | null;
+  allow_credentials: boolean;
+  allow_methods: string[];
+  allow_headers: string[];
+  expose_headers: string[];
+  max_age: number;
+}
+
+/** The server's settings (`settings.json`), after defaults and environment overrides. */
+export interface ServerSettings {
+  debug: boolean;
+  parallel_workers: number;
+  parallel_workers_timeout: number;
+  environments_dir: string | null;
+  model_repository_root: string;
+  model_repository_implementation: string | null;
+  model_repository_implementation_args: Record<string, unknown>;
+  load_models_at_startup: boolean;
+  server_name: string;
+  server_version: string;
+  extensions: string[];
+  host: string;
+  http_port: number;
+  root_path: string;
+  grpc_port: number;
+  grpc_max_message_length: number | null;
+  cors_settings: CorsSettings | null;
+  metrics_endpoint: string | null;
+  metrics_port: number;
+  metrics_rest_server_prefix: string;
+  metrics_dir: string | null;
+  use_structured_logging: boolean;
+  logging_settings: string | Record<string, unknown> | null;
+  kafka_enabled: boolean;
+  kafka_servers: string;
+  kafka_topic_input: string;
+  kafka_topic_output: string;
+  tracing_server: string | null;
+  cache_enabled: boolean;
+  cache_size: number;
+  gzip_enabled: boolean;
+  /** mlserver-ts: largest accepted REST request body, in bytes. */
+  http_max_request_size: number;
+  /** mlserver-ts: seconds in-flight requests and streams get to finish on SIGTERM/SIGINT. */
+  shutdown_grace_period: number;
+  /** mlserver-ts: whether `/v2/health/ready` stays false while any model failed to load. */
+  ready_requires_all_models: boolean;
+}
+
+const port = { type: 'integer', minimum: 0, maximum: 65535 };
+const stringList = { type: 'array', items: { type: 'string' } };
+
+/** JSON schema of `settings.json`: MLServer's fields plus mlserver-ts's own, with defaults. */
+export const serverSettingsSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    debug: { type: 'boolean', default: false },
+    parallel_workers: { type: 'integer', minimum: 0, default: 0 },
+    parallel_workers_timeout: { type: 'number', minimum: 0, default: 5 },
+    environments_dir: { type: ['string', 'null'], default: null },
+    model_repository_root: { type: 'string', default: '.' },
+    model_repository_implementation: { type: ['string', 'null'], default: null },
+    model_repository_implementation_args: { type: 'object', default: {} },
+    load_models_at_startup: { type: 'boolean', default: true },
+    server_name: { type: 'string', default: 'mlserver-ts' },
+    server_version: { type: 'string', default: '0.1.0' },
+    extensions: { ...stringList, default: [] },
+    host: { type: 'string', default: '0.0.0.0' },
+    http_port: { ...port, default: 8080 },
+    root_path: { type: 'string', default: '' },
+    grpc_port: { ...port, default: 8081 },
+    grpc_max_message_length: { type: ['integer', 'null'], minimum: 1, default: null },
+    cors_settings: {
+      type: ['object', 'null'],
+      default: null,
+      additionalProperties: false,
+      properties: {
+        allow_origins: { ...stringList, default: [] },
+        allow_origin_regex: { type: ['string', 'null'], default: null },
+        allow_credentials: { type: 'boolean', default: false },
+        allow_methods: { ...stringList, default: ['GET'] },
+        allow_headers: { ...stringList, default: [] },
+        expose_headers: { ...stringList, default: [] },
+        max_age: { type: 'integer', minimum: 0, default: 600 },
+      },
+    },
+    metrics_endpoint: { type: ['string', 'null'], default: '/metrics' },
+    metrics_port: { ...port, default: 8082 },
+    metrics_rest_server_prefix: { type: 'string', default: 'rest_server' },
+    metrics_dir: { type: ['string', 'null'], default: null },
+    use_structured_logging: { type: 'boolean', default: false },
+    logging_settings: { type: ['string', 'object', 'null'], default: null },
+    kafka_enabled: { type: 'boolean', default: false },
+    kafka_servers: { type: 'string', default: 'localhost:9092' },
+    kafka_topic_input: { type: 'string', default: 'mlserver-input' },
+    kafka_topic_output: { type: 'string', default: 'mlserver-output' },
+    tracing_server: { type: ['string', 'null'], default: null },
+    cache_enabled: { type: 'boolean', default: false },
+    cache_size: { type: 'integer', minimum: 0, default: 100 },
+    gzip_enabled: { type: 'boolean', default: false },
+    http_max_request_size: { type: 'integer', minimum: 1, maximum: 512 * 1024 * 1024, default: 256 * 1024 * 1024 },
+    shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
+    ready_requires_all_models: { type: 'boolean', default: true },
+  },
+};
+
+/** Fields MLServer has whose feature mlserver-ts does not offer yet: only their "off" value loads. */
+export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
+  { field: 'parallel_workers', off: [0], why: 'models run in the server process; ONNX models use worker threads' },
+  { field: 'environments_dir', off: [null], why: 'there are no Python environments to unpack' },
+  { field: 'model_repository_implementation', off: [null], why: 'only the file-system repository exists' },
+  { field: 'model_repository_implementation_args', off: [{}], why: 'only the file-system repository exists' },
+  { field: 'metrics_dir', off: [null], why: 'metrics are kept in one process' },
+  { field: 'logging_settings', off: [null], why: 'use debug and use_structured_logging' },
+  { field: 'kafka_enabled', off: [false], why: 'there is no Kafka server' },
+  { field: 'tracing_server', off: [null], why: 'there is no tracing exporter' },
+  { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
+  { field: 'gzip_enabled', off: [false], why: 'responses are not compressed yet; gzip request bodies are accepted' },
+];
+
+/** Validates `settings.json` content (defaults applied, frozen). */
+export const serverSettingsValidator = compileSettingsValidator<ServerSettings>(
+  serverSettingsSchema,
+  unbuiltServerFeatures,
+);
+
+/** Reads `MLSERVER_<FIELD>` environment variables into settings fields, coerced by the schema's type. */
+export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const fields = serverSettingsSchema.properties as Record<string, { type: string | string[] }>;
+  const result: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(fields)) {
+    const raw = env[`MLSERVER_${field.toUpperCase()}`];
+    if (raw === undefined) continue;
+    result[field] = coerceEnvValue(raw, schema.type);
+  }
+  return result;
+}
+
+function coerceEnvValue(raw: string, type: string | string[]): unknown {
+  const types = Array.isArray(type) ? type : [type];
+  if (types.includes('null') && (raw === '' || raw.toLowerCase() === 'null' || raw.toLowerCase() === 'none')) {
+    return null;
+  }
+  if (types.includes('boolean')) {
+    const lower = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+    if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  }
+  if ((types.includes('integer') || types.includes('number')) && raw.trim() !== '' && !Number.isNaN(Number(raw))) {
+    return Number(raw);
+  }
+  if (types.includes('object') || types.includes('array')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
