@@ -30,7 +30,11 @@ async function start(folder: string): Promise<void> {
     throw err;
   }
   const logger = createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
-  const server = new InferenceServer({ settings: { ...settings, server_version: packageJson.version }, importModule: importWithTsx, logger });
+  const server = new InferenceServer({
+    settings: { ...settings, server_version: packageJson.version },
+    importModule: importWithTsx,
+    logger,
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

@@ -9,7 +9,12 @@ import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata
 /** Observes inference calls (metrics). */
 export interface InferenceObserver {
   /** Called when a call ends; `error` is set when it failed. */
-  onInferenceDone(model: string, kind: 'infer' | 'stream', seconds: number, error?: InferenceServerError): void;
+  onInferenceDone(
+    model: string,
+    kind: 'infer' | 'stream',
+    seconds: number,
+    error?: InferenceServerError,
+  ): void;
 }
 
 /** Which model a call addresses. */
@@ -158,8 +163,16 @@ function prepareRequest(body: unknown, context: InferenceContext): InferenceRequ
 }
 
 /** Checks a runtime's response and fills model name, version and id when the runtime left them out. */
-function completeResponse(response: unknown, lease: ModelLease, request: InferenceRequest): InferenceResponse {
-  if (typeof response !== 'object' || response === null || !Array.isArray((response as InferenceResponse).outputs)) {
+function completeResponse(
+  response: unknown,
+  lease: ModelLease,
+  request: InferenceRequest,
+): InferenceResponse {
+  if (
+    typeof response !== 'object' ||
+    response === null ||
+    !Array.isArray((response as InferenceResponse).outputs)
+  ) {
     throw new InferenceServerError(
       'internal',
       `model '${lease.slot.name}' returned an invalid response: expected an object with an 'outputs' array`,
@@ -167,7 +180,8 @@ function completeResponse(response: unknown, lease: ModelLease, request: Inferen
   }
   const result = { ...(response as InferenceResponse) };
   result.model_name ??= lease.slot.name;
-  if (result.model_version === undefined && lease.slot.version !== undefined) result.model_version = lease.slot.version;
+  if (result.model_version === undefined && lease.slot.version !== undefined)
+    result.model_version = lease.slot.version;
   result.id ??= request.id;
   return result;
 }
@@ -179,7 +193,8 @@ function withSlotSignal(context: InferenceContext, lease: ModelLease): Inference
 /** Maps anything thrown to the error hierarchy; an aborted request reports why it was aborted. */
 function normalise(err: unknown, context: InferenceContext): InferenceServerError {
   if (err instanceof InferenceServerError) return err;
-  if (context.signal.aborted && context.signal.reason instanceof InferenceServerError) return context.signal.reason;
+  if (context.signal.aborted && context.signal.reason instanceof InferenceServerError)
+    return context.signal.reason;
   return InferenceServerError.from(err, 'model error');
 }
 

@@ -18,7 +18,14 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARNING',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 /** Creates the server logger on pino; plain lines look like MLServer's `timestamp [mlserver] LEVEL - msg`. */
 export function createLogger(options: LoggerOptions): Logger {
@@ -36,10 +43,17 @@ export function createLogger(options: LoggerOptions): Logger {
 function humanReadable(out: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      const record = JSON.parse(chunk.toString()) as { time: number; level: number; msg: string; err?: { stack?: string } };
+      const record = JSON.parse(chunk.toString()) as {
+        time: number;
+        level: number;
+        msg: string;
+        err?: { stack?: string };
+      };
       const time = new Date(record.time).toISOString();
       const stack = record.level >= 50 && record.err?.stack ? `\n${record.err.stack}` : '';
-      out.write(`${time} [mlserver-ts] ${LEVEL_NAMES[record.level] ?? record.level} - ${record.msg}${stack}\n`);
+      out.write(
+        `${time} [mlserver-ts] ${LEVEL_NAMES[record.level] ?? record.level} - ${record.msg}${stack}\n`,
+      );
       callback();
     },
   });

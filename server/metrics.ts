@@ -29,7 +29,12 @@ export class Metrics implements InferenceObserver {
     });
   }
 
-  onInferenceDone(model: string, kind: 'infer' | 'stream', seconds: number, error?: InferenceServerError): void {
+  onInferenceDone(
+    model: string,
+    kind: 'infer' | 'stream',
+    seconds: number,
+    error?: InferenceServerError,
+  ): void {
     this.requests.inc({ model, kind, code: error ? error.code : 'ok' });
     this.latency.observe({ model, kind }, seconds);
   }
@@ -38,12 +43,17 @@ export class Metrics implements InferenceObserver {
   createServer(endpoint: string): Server {
     return createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== endpoint) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'not found' }));
         return;
       }
       this.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })),
+        (err: Error) =>
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: err.message })),
       );
     });
   }

@@ -3,7 +3,13 @@ import { TensorCodec } from './codecs/tensor-codec.js';
 import type { InferenceContext } from './context.js';
 import { UnimplementedError } from './errors.js';
 import type { ModelSettings } from './settings/model-settings.js';
-import type { InferenceRequest, InferenceResponse, ModelMetadata, RequestInput, TypedArray } from './types.js';
+import type {
+  InferenceRequest,
+  InferenceResponse,
+  ModelMetadata,
+  RequestInput,
+  TypedArray,
+} from './types.js';
 
 /** A runtime written in MLServer's style may name its streaming method `predict_stream`. */
 type SnakeCaseStream = (
@@ -98,4 +104,3 @@ export class MLModel {
 
 /** The constructor a model-settings `implementation` must resolve to. */
 export type MLModelClass = new (settings: ModelSettings) => MLModel;
-

@@ -43,7 +43,7 @@ export class ModelRegistry {
     const versions = this.versionsOf(settings.name, true);
     const previous = versions.get(key);
     const slot = new ModelSlot(settings);
-    if (!previous || previous.state !== 'READY') versions.set(key, slot);
+    if (previous?.state !== 'READY') versions.set(key, slot);
     const label = describe(settings.name, key);
     this.logger.info(`loading model ${label} (${settings.implementation})`);
     try {
@@ -57,9 +57,12 @@ export class ModelRegistry {
       slot.reason = err instanceof Error ? err.message : String(err);
       this.logger.error(`model ${label} failed to load: ${slot.reason}`, err);
       if (previous?.state === 'READY') {
-        throw new ModelLoadError(`reloading model ${label} failed; the previous instance keeps serving: ${slot.reason}`, {
-          cause: err,
-        });
+        throw new ModelLoadError(
+          `reloading model ${label} failed; the previous instance keeps serving: ${slot.reason}`,
+          {
+            cause: err,
+          },
+        );
       }
       return slot;
     }
@@ -106,7 +109,8 @@ export class ModelRegistry {
     const slot = this.get(name, version);
     if (slot.state !== 'READY' || !slot.model) {
       const label = describe(name, slot.version ?? UNVERSIONED);
-      const why = slot.state === 'UNAVAILABLE' ? `failed to load: ${slot.reason}` : `is ${slot.state.toLowerCase()}`;
+      const why =
+        slot.state === 'UNAVAILABLE' ? `failed to load: ${slot.reason}` : `is ${slot.state.toLowerCase()}`;
       throw new ModelNotReadyError(`model ${label} is not ready: it ${why}`);
     }
     return { model: slot.model, slot, release: slot.acquire() };
@@ -116,9 +120,13 @@ export class ModelRegistry {
   list(): ModelVersionStatus[] {
     const all: ModelVersionStatus[] = [];
     for (const [name, versions] of this.models) {
-      for (const [version, slot] of versions) all.push({ name, version, state: slot.state, reason: slot.reason });
+      for (const [version, slot] of versions)
+        all.push({ name, version, state: slot.state, reason: slot.reason });
     }
-    return all.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }));
+    return all.sort(
+      (a, b) =>
+        a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }),
+    );
   }
 
   /** Every slot (for readiness and shutdown). */

@@ -53,7 +53,10 @@ export class ModelRepository {
 export async function readModelSettings(file: string): Promise<ModelSettings> {
   const folder = path.dirname(file);
   const json = (await readJsonFile(file)) ?? {};
-  return modelSettingsValidator.validate({ name: path.basename(folder), ...json, folder, source: file }, file);
+  return modelSettingsValidator.validate(
+    { name: path.basename(folder), ...json, folder, source: file },
+    file,
+  );
 }
 
 async function findModelSettingsFiles(root: string): Promise<string[]> {
@@ -63,7 +66,8 @@ async function findModelSettingsFiles(root: string): Promise<string[]> {
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if (dir === root) throw new SettingsError(root, [`cannot read model repository: ${(err as Error).message}`]);
+      if (dir === root)
+        throw new SettingsError(root, [`cannot read model repository: ${(err as Error).message}`]);
       return;
     }
     const subfolders: Promise<void>[] = [];

@@ -16,7 +16,8 @@ export function validateInferenceRequest(body: unknown): InferenceRequest {
   if (inputs === undefined) throw new InvalidInputError("request is missing the field 'inputs'");
   if (!Array.isArray(inputs)) throw new InvalidInputError("'inputs' must be an array of tensors");
   if (id !== undefined && typeof id !== 'string') throw new InvalidInputError("'id' must be a string");
-  if (parameters !== undefined && !isRecord(parameters)) throw new InvalidInputError("'parameters' must be an object");
+  if (parameters !== undefined && !isRecord(parameters))
+    throw new InvalidInputError("'parameters' must be an object");
   const seen = new Set<string>();
   const checkedInputs = inputs.map((input, index) => {
     const checked = validateInput(input, index);
@@ -32,7 +33,8 @@ export function validateInferenceRequest(body: unknown): InferenceRequest {
 function validateInput(input: unknown, index: number): RequestInput {
   if (!isRecord(input)) throw new InvalidInputError(`inputs[${index}] must be an object`);
   const { name, shape, datatype, data, parameters } = input;
-  if (typeof name !== 'string') throw new InvalidInputError(`inputs[${index}] is missing the string field 'name'`);
+  if (typeof name !== 'string')
+    throw new InvalidInputError(`inputs[${index}] is missing the string field 'name'`);
   const label = `input '${name}'`;
   if (datatype === undefined) throw new InvalidInputError(`${label} is missing the field 'datatype'`);
   if (typeof datatype !== 'string' || !(DATATYPES as readonly string[]).includes(datatype)) {
@@ -42,18 +44,31 @@ function validateInput(input: unknown, index: number): RequestInput {
   }
   if (shape === undefined) throw new InvalidInputError(`${label} is missing the field 'shape'`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new InvalidInputError(`${label} has shape ${JSON.stringify(shape)}; dimensions must be non-negative integers`);
+    throw new InvalidInputError(
+      `${label} has shape ${JSON.stringify(shape)}; dimensions must be non-negative integers`,
+    );
   }
   if (parameters !== undefined && !isRecord(parameters)) {
     throw new InvalidInputError(`${label}: 'parameters' must be an object`);
   }
   if (data === undefined) throw new InvalidInputError(`${label} is missing the field 'data'`);
   const flat = validateData(label, datatype as Datatype, shape as number[], data);
-  return { ...input, name, shape: shape as number[], datatype: datatype as Datatype, data: flat } as RequestInput;
+  return {
+    ...input,
+    name,
+    shape: shape as number[],
+    datatype: datatype as Datatype,
+    data: flat,
+  } as RequestInput;
 }
 
 /** Checks a tensor's data against its datatype and shape; returns it flat. */
-export function validateData(label: string, datatype: Datatype, shape: readonly number[], data: unknown): TensorData {
+export function validateData(
+  label: string,
+  datatype: Datatype,
+  shape: readonly number[],
+  data: unknown,
+): TensorData {
   const expected = elementCount(shape);
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const typed = data as unknown as ArrayLike<unknown>;
@@ -61,7 +76,8 @@ export function validateData(label: string, datatype: Datatype, shape: readonly 
     return data as unknown as TensorData;
   }
   if (!Array.isArray(data)) {
-    if (expected === 1 && data !== null && typeof data !== 'object') return checkElements(label, datatype, [data]);
+    if (expected === 1 && data !== null && typeof data !== 'object')
+      return checkElements(label, datatype, [data]);
     throw new InvalidInputError(`${label}: 'data' must be an array`);
   }
   const flat = data.some(Array.isArray) ? (data.flat(Number.POSITIVE_INFINITY) as unknown[]) : data;
@@ -69,7 +85,12 @@ export function validateData(label: string, datatype: Datatype, shape: readonly 
   return checkElements(label, datatype, flat);
 }
 
-function countMismatch(label: string, shape: readonly number[], expected: number, actual: number): InvalidInputError {
+function countMismatch(
+  label: string,
+  shape: readonly number[],
+  expected: number,
+  actual: number,
+): InvalidInputError {
   return new InvalidInputError(
     `${label} has shape ${JSON.stringify(shape)} (${expected} elements) but its data holds ${actual} elements`,
   );
@@ -99,7 +120,9 @@ function elementProblem(
       if (typeof value === 'string' && FLOAT_WORDS.has(value)) return undefined;
       return `is ${describe(value)}; expected a number (or "NaN", "Infinity", "-Infinity")`;
     case 'bytes':
-      return typeof value === 'string' || value instanceof Uint8Array ? undefined : `is ${describe(value)}; expected a string`;
+      return typeof value === 'string' || value instanceof Uint8Array
+        ? undefined
+        : `is ${describe(value)}; expected a string`;
     case 'int':
       return integerProblem(datatype, min!, max!, value);
   }
@@ -115,7 +138,11 @@ function integerProblem(datatype: Datatype, min: bigint, max: bigint, value: unk
     }
   } else if (typeof value === 'bigint') {
     big = value;
-  } else if (typeof value === 'string' && /^-?\d+$/.test(value) && (datatype === 'INT64' || datatype === 'UINT64')) {
+  } else if (
+    typeof value === 'string' &&
+    /^-?\d+$/.test(value) &&
+    (datatype === 'INT64' || datatype === 'UINT64')
+  ) {
     big = BigInt(value);
   } else {
     return `is ${describe(value)}; expected an integer`;
@@ -137,7 +164,8 @@ function validateOutputs(outputs: unknown): RequestOutput[] {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
 }

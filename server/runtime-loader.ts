@@ -70,7 +70,8 @@ export class RuntimeLoader {
     } catch (err) {
       throw new ModelLoadError(`importing ${file} failed: ${(err as Error).message}`, { cause: err });
     }
-    const exported = module[exportName] ?? (module.default as Record<string, unknown> | undefined)?.[exportName];
+    const exported =
+      module[exportName] ?? (module.default as Record<string, unknown> | undefined)?.[exportName];
     if (typeof exported !== 'function') {
       const names = Object.keys(module).filter((k) => k !== 'default');
       throw new ModelLoadError(

@@ -49,7 +49,8 @@ export class InferenceServer {
   constructor(options: ServerOptions) {
     const { settings } = options;
     this.settings = settings;
-    this.logger = options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
+    this.logger =
+      options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
     this.loader = registerBuiltinRuntimes(new RuntimeLoader(options.importModule));
     this.registry = new ModelRegistry(this.loader, this.logger, settings.shutdown_grace_period * 1000);
     this.repository = new ModelRepository(settings.model_repository_root);
@@ -76,7 +77,9 @@ export class InferenceServer {
     let metrics: number | undefined;
     if (this.metricsServer) {
       metrics = await listen(this.metricsServer, host, this.settings.metrics_port);
-      this.logger.info(`Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`);
+      this.logger.info(
+        `Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`,
+      );
     }
     if (this.settings.load_models_at_startup) this.modelsLoading = this.loadAllModels();
     return { http, metrics };
@@ -100,7 +103,8 @@ export class InferenceServer {
     this.logger.info('shutting down: no new requests; waiting for in-flight ones');
     this.dataplane.beginShutdown();
     const graceMs = this.settings.shutdown_grace_period * 1000;
-    const abort = () => this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
+    const abort = () =>
+      this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
     await Promise.all([
       closeGracefully(this.httpServer, graceMs, abort),
       this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,
@@ -113,12 +117,15 @@ export class InferenceServer {
   private async loadAllModels(): Promise<void> {
     const { models, invalid } = await this.repository.scan();
     for (const bad of invalid) this.logger.error(bad.error.message);
-    if (models.length === 0) this.logger.warn(`no ${'model-settings.json'} found under ${this.repository.root}`);
+    if (models.length === 0)
+      this.logger.warn(`no ${'model-settings.json'} found under ${this.repository.root}`);
     await Promise.all(models.map((settings) => this.registry.load(settings)));
     const served = this.registry.list();
     for (const model of served) {
       const version = model.version ? ` version ${model.version}` : '';
-      this.logger.info(`model ${model.name}${version}: ${model.state}${model.reason ? ` (${model.reason})` : ''}`);
+      this.logger.info(
+        `model ${model.name}${version}: ${model.state}${model.reason ? ` (${model.reason})` : ''}`,
+      );
     }
   }
 }

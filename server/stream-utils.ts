@@ -8,7 +8,9 @@ export async function* once<T>(value: T): AsyncIterable<T> {
 }
 
 /** Takes the first item off an iterable; returns it with an iterable of the whole sequence. */
-export async function peek<T>(source: AsyncIterable<T>): Promise<{ first: T; all: AsyncIterable<T> } | undefined> {
+export async function peek<T>(
+  source: AsyncIterable<T>,
+): Promise<{ first: T; all: AsyncIterable<T> } | undefined> {
   const iterator = source[Symbol.asyncIterator]();
   const head = await iterator.next();
   if (head.done) return undefined;
@@ -34,7 +36,10 @@ export async function peek<T>(source: AsyncIterable<T>): Promise<{ first: T; all
 }
 
 /** Maps every item of an iterable. */
-export async function* map<T, U>(source: AsyncIterable<T>, fn: (item: T, index: number) => U): AsyncIterable<U> {
+export async function* map<T, U>(
+  source: AsyncIterable<T>,
+  fn: (item: T, index: number) => U,
+): AsyncIterable<U> {
   let index = 0;
   for await (const item of source) yield fn(item, index++);
 }

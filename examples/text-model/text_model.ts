@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type InferenceContext, type InferenceRequest, type InferenceResponse, MLModel, StringCodec } from 'mlserver-ts';
+import {
+  type InferenceContext,
+  type InferenceRequest,
+  type InferenceResponse,
+  MLModel,
+  StringCodec,
+} from 'mlserver-ts';
 
 /**
  * MLServer's streaming example, ported: splits the prompt into words and streams them back one

@@ -27,7 +27,9 @@ export function createRestApp(options: RestAppOptions): Express {
   app.set('etag', false);
   if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
   // Any content type is read as JSON (curl -d sends form encoding); gzip/deflate bodies are inflated.
-  app.use(express.json({ limit: settings.http_max_request_size, type: () => true, inflate: true, strict: false }));
+  app.use(
+    express.json({ limit: settings.http_max_request_size, type: () => true, inflate: true, strict: false }),
+  );
 
   const router = express.Router();
   addHealthRoutes(router, options.dataplane);

@@ -17,7 +17,9 @@ export function fromHttpError(err: unknown): InferenceServerError {
     case 'entity.parse.failed':
       return new InvalidInputError(`request body is not valid JSON: ${message}`);
     case 'entity.too.large':
-      return new PayloadTooLargeError(`request body exceeds the limit of ${(err as { limit?: number }).limit} bytes (setting http_max_request_size)`);
+      return new PayloadTooLargeError(
+        `request body exceeds the limit of ${(err as { limit?: number }).limit} bytes (setting http_max_request_size)`,
+      );
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError(`unsupported Content-Encoding: ${message}`);
     case 'charset.unsupported':
@@ -43,7 +45,8 @@ export function sendError(res: Response, error: InferenceServerError): void {
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const error = fromHttpError(err);
-    if (error.code === 'internal') logger.error(`${req.method} ${req.originalUrl}: ${error.message}`, error.cause ?? err);
+    if (error.code === 'internal')
+      logger.error(`${req.method} ${req.originalUrl}: ${error.message}`, error.cause ?? err);
     else logger.debug(`${req.method} ${req.originalUrl}: ${HTTP_STATUS[error.code]} ${error.message}`);
     sendError(res, error);
   };

@@ -17,7 +17,9 @@ export function addHealthRoutes(router: Router, dataplane: DataPlane): void {
   router.get(modelPaths('/ready'), (req, res) => {
     const ref = modelRef(req);
     const ready = dataplane.modelReady(ref);
-    res.status(ready ? 200 : 400).json({ name: ref.name, ...(ref.version ? { version: ref.version } : {}), ready });
+    res
+      .status(ready ? 200 : 400)
+      .json({ name: ref.name, ...(ref.version ? { version: ref.version } : {}), ready });
   });
   router.get('/v2', (_req, res) => {
     res.json(dataplane.serverMetadata());

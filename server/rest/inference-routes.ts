@@ -20,7 +20,12 @@ export function modelRef(req: Request): ModelRef {
 }
 
 /** `infer` / `generate` (unary, JSON) and `infer_stream` / `generate_stream` (SSE). */
-export function addInferenceRoutes(router: Router, dataplane: DataPlane, shutdown: AbortSignal, logger: Logger): void {
+export function addInferenceRoutes(
+  router: Router,
+  dataplane: DataPlane,
+  shutdown: AbortSignal,
+  logger: Logger,
+): void {
   const unary = async (req: Request, res: Response): Promise<void> => {
     const context = createRequestContext(req, res, shutdown, (req.body as { id?: unknown } | undefined)?.id);
     const result = await dataplane.infer(modelRef(req), req.body, context);

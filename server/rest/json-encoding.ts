@@ -19,7 +19,8 @@ function toJsonOutput(output: ResponseOutput): ResponseOutput {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     return { ...output, data: Array.from(data, jsonValue) };
   }
-  if (output.datatype === 'BOOL') return { ...output, data: Array.from(data as ArrayLike<number>, (v) => v !== 0) };
+  if (output.datatype === 'BOOL')
+    return { ...output, data: Array.from(data as ArrayLike<number>, (v) => v !== 0) };
   return { ...output, data: Array.from(data as ArrayLike<number>) };
 }
 

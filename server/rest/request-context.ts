@@ -19,7 +19,11 @@ export function createRequestContext(
   });
   const headerId = req.headers['x-request-id'];
   const requestId =
-    typeof bodyId === 'string' && bodyId !== '' ? bodyId : typeof headerId === 'string' && headerId ? headerId : randomUUID();
+    typeof bodyId === 'string' && bodyId !== ''
+      ? bodyId
+      : typeof headerId === 'string' && headerId
+        ? headerId
+        : randomUUID();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;

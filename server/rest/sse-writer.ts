@@ -38,7 +38,14 @@ export class SseWriter {
 
   /** Sends a final `event: error` with `{"error": message}`. */
   async sendError(message: string, signal: AbortSignal): Promise<void> {
-    await this.write((buffer) => buffer.event('error').data(JSON.stringify({ error: message })).dispatch(), signal);
+    await this.write(
+      (buffer) =>
+        buffer
+          .event('error')
+          .data(JSON.stringify({ error: message }))
+          .dispatch(),
+      signal,
+    );
   }
 
   /** Ends the response. */

@@ -88,7 +88,11 @@ export const modelSettingsSchema: SchemaObject = {
 
 /** Model fields whose feature is not built yet: only their "off" value loads. */
 export const unbuiltModelFeatures: readonly UnbuiltFeature[] = [
-  { field: 'parallel_workers', off: [null, 0], why: 'ONNX models take their worker count from parameters.extra' },
+  {
+    field: 'parallel_workers',
+    off: [null, 0],
+    why: 'ONNX models take their worker count from parameters.extra',
+  },
   { field: 'warm_workers', off: [false], why: 'there are no worker processes' },
   { field: 'max_batch_size', off: [0, 1], why: 'adaptive batching is not built' },
   { field: 'max_batch_time', off: [0], why: 'adaptive batching is not built' },

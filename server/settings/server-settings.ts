@@ -105,7 +105,12 @@ export const serverSettingsSchema: SchemaObject = {
     cache_enabled: { type: 'boolean', default: false },
     cache_size: { type: 'integer', minimum: 0, default: 100 },
     gzip_enabled: { type: 'boolean', default: false },
-    http_max_request_size: { type: 'integer', minimum: 1, maximum: 512 * 1024 * 1024, default: 256 * 1024 * 1024 },
+    http_max_request_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 512 * 1024 * 1024,
+      default: 256 * 1024 * 1024,
+    },
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
   },
@@ -113,7 +118,11 @@ export const serverSettingsSchema: SchemaObject = {
 
 /** Fields MLServer has whose feature mlserver-ts does not offer yet: only their "off" value loads. */
 export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
-  { field: 'parallel_workers', off: [0], why: 'models run in the server process; ONNX models use worker threads' },
+  {
+    field: 'parallel_workers',
+    off: [0],
+    why: 'models run in the server process; ONNX models use worker threads',
+  },
   { field: 'environments_dir', off: [null], why: 'there are no Python environments to unpack' },
   { field: 'model_repository_implementation', off: [null], why: 'only the file-system repository exists' },
   { field: 'model_repository_implementation_args', off: [{}], why: 'only the file-system repository exists' },
@@ -122,7 +131,11 @@ export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
   { field: 'kafka_enabled', off: [false], why: 'there is no Kafka server' },
   { field: 'tracing_server', off: [null], why: 'there is no tracing exporter' },
   { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
-  { field: 'gzip_enabled', off: [false], why: 'responses are not compressed yet; gzip request bodies are accepted' },
+  {
+    field: 'gzip_enabled',
+    off: [false],
+    why: 'responses are not compressed yet; gzip request bodies are accepted',
+  },
 ];
 
 /** Validates `settings.json` content (defaults applied, frozen). */
@@ -145,7 +158,10 @@ export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): Record<string, un
 
 function coerceEnvValue(raw: string, type: string | string[]): unknown {
   const types = Array.isArray(type) ? type : [type];
-  if (types.includes('null') && (raw === '' || raw.toLowerCase() === 'null' || raw.toLowerCase() === 'none')) {
+  if (
+    types.includes('null') &&
+    (raw === '' || raw.toLowerCase() === 'null' || raw.toLowerCase() === 'none')
+  ) {
     return null;
   }
   if (types.includes('boolean')) {
@@ -153,7 +169,11 @@ function coerceEnvValue(raw: string, type: string | string[]): unknown {
     if (['true', '1', 'yes', 'on'].includes(lower)) return true;
     if (['false', '0', 'no', 'off'].includes(lower)) return false;
   }
-  if ((types.includes('integer') || types.includes('number')) && raw.trim() !== '' && !Number.isNaN(Number(raw))) {
+  if (
+    (types.includes('integer') || types.includes('number')) &&
+    raw.trim() !== '' &&
+    !Number.isNaN(Number(raw))
+  ) {
     return Number(raw);
   }
   if (types.includes('object') || types.includes('array')) {
