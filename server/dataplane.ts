@@ -17,6 +17,9 @@ export interface InferenceObserver {
   ): void;
 }
 
+/** Protocol extensions every mlserver-ts server offers. */
+export const BUILTIN_EXTENSIONS = ['binary_tensor_data', 'model_repository'] as const;
+
 /** Which model a call addresses. */
 export interface ModelRef {
   name: string;
@@ -65,10 +68,10 @@ export class DataPlane {
     return this.registry.get(ref.name, ref.version).state === 'READY';
   }
 
-  /** Server name, version and protocol extensions. */
+  /** Server name, version and protocol extensions (the built-in ones, then the configured ones). */
   serverMetadata(): ServerMetadata {
     const { server_name, server_version, extensions } = this.settings;
-    return { name: server_name, version: server_version, extensions: [...extensions] };
+    return { name: server_name, version: server_version, extensions: [...new Set([...BUILTIN_EXTENSIONS, ...extensions])] };
   }
 
   /** A model's metadata: the runtime's once loaded, else what its settings declare. */

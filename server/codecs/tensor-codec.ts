@@ -1,5 +1,6 @@
 import type { Datatype, RequestInput, ResponseOutput, TypedArray } from '../types.js';
 import { DATATYPE_INFO, datatypeOfTypedArray, type TypedArrayConstructor } from './datatypes.js';
+import { fromBFloat16Bits, fromFloat16Bits, toBFloat16Bits, toFloat16Bits } from './float16.js';
 
 /**
  * Numeric tensors as typed arrays (MLServer's `np` content type): decode an input into the typed
@@ -37,13 +38,49 @@ function fill(ctor: TypedArrayConstructor, datatype: Datatype, data: ArrayLike<u
     return out;
   }
   const out = new ctor(length);
-  for (let i = 0; i < length; i++) out[i] = toNumber(data[i], datatype);
+  const convert = datatype === 'FP16' ? toFloat16Bits : datatype === 'BF16' ? toBFloat16Bits : undefined;
+  for (let i = 0; i < length; i++) {
+    const value = toNumber(data[i], datatype);
+    out[i] = convert ? convert(value) : value;
+  }
   return out;
+}
+
+/**
+ * Flat tensor data as JSON-able values: numbers (FP16/BF16 decoded from their bits), booleans
+ * for BOOL, 64-bit integers as numbers when exact and decimal strings otherwise.
+ */
+export function toJsonValues(datatype: string, data: ArrayLike<unknown>): unknown[] {
+  if (datatype === 'FP16' && data instanceof Uint16Array) return Array.from(data, fromFloat16Bits);
+  if (datatype === 'BF16' && data instanceof Uint16Array) return Array.from(data, fromBFloat16Bits);
+  if (datatype === 'BOOL' && ArrayBuffer.isView(data)) return Array.from(data as Uint8Array, (v) => v !== 0);
+  return Array.from(data, jsonScalar);
+}
+
+const decoder = new TextDecoder();
+
+function jsonScalar(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  return value;
 }
 
 function toNumber(value: unknown, datatype: Datatype): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'string' && DATATYPE_INFO[datatype].kind === 'float') return Number(value);
+  if (typeof value === 'string' && DATATYPE_INFO[datatype].kind === 'float') return parseFloatWord(value);
   return value as number;
+}
+
+/** JSON cannot carry NaN or infinities: they travel as the strings "NaN", "Infinity", "-Infinity". */
+export function parseFloatWord(value: string): number {
+  const lower = value.toLowerCase();
+  if (lower === 'nan') return Number.NaN;
+  if (lower === 'inf' || lower === 'infinity') return Number.POSITIVE_INFINITY;
+  if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
+  return Number(value);
 }

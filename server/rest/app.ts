@@ -26,14 +26,17 @@ export function createRestApp(options: RestAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
-  // Any content type is read as JSON (curl -d sends form encoding); gzip/deflate bodies are inflated.
-  app.use(
-    express.json({ limit: settings.http_max_request_size, type: () => true, inflate: true, strict: false }),
-  );
-
   const router = express.Router();
   addHealthRoutes(router, options.dataplane);
-  addInferenceRoutes(router, options.dataplane, options.shutdown, logger);
+  // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content
+  // type: curl -d sends form encoding); gzip/deflate bodies are inflated.
+  addInferenceRoutes(router, {
+    dataplane: options.dataplane,
+    shutdown: options.shutdown,
+    logger,
+    bodyLimit: settings.http_max_request_size,
+  });
+  router.use('/v2/repository', express.json({ limit: '1mb', type: () => true, strict: false }));
   addRepositoryRoutes(router, options.repository);
   app.use(router);
   if (settings.root_path && settings.root_path !== '/') app.use(settings.root_path, router);

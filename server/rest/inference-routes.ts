@@ -4,6 +4,9 @@ import { InferenceServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { takeResponseHeaders } from '../response-headers.js';
 import { once } from '../stream-utils.js';
+import type { InferenceRequest } from '../types.js';
+import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from './binary-extension.js';
+import { decodeInferenceBody, inferenceBodyReader } from './inference-body.js';
 import { toJsonResponse } from './json-encoding.js';
 import { createRequestContext } from './request-context.js';
 import { SseWriter } from './sse-writer.js';
@@ -19,24 +22,43 @@ export function modelRef(req: Request): ModelRef {
   return { name, version };
 }
 
-/** `infer` / `generate` (unary, JSON) and `infer_stream` / `generate_stream` (SSE). */
-export function addInferenceRoutes(
-  router: Router,
-  dataplane: DataPlane,
-  shutdown: AbortSignal,
-  logger: Logger,
-): void {
+/** What the inference routes need. */
+export interface InferenceRouteOptions {
+  dataplane: DataPlane;
+  shutdown: AbortSignal;
+  logger: Logger;
+  bodyLimit: number;
+}
+
+/**
+ * `infer` / `generate` (unary: JSON, or Triton's binary tensor extension) and `infer_stream` /
+ * `generate_stream` (Server-Sent Events).
+ */
+export function addInferenceRoutes(router: Router, options: InferenceRouteOptions): void {
+  const { dataplane, shutdown, logger } = options;
+
   const unary = async (req: Request, res: Response): Promise<void> => {
-    const context = createRequestContext(req, res, shutdown, (req.body as { id?: unknown } | undefined)?.id);
-    const result = await dataplane.infer(modelRef(req), req.body, context);
+    const ref = modelRef(req);
+    const body = await decodeInferenceBody(req, dataplane, ref);
+    const context = createRequestContext(req, res, shutdown, bodyId(body));
+    const result = await dataplane.infer(ref, body, context);
     const { response, headers } = takeResponseHeaders(result);
-    res.set(headers).json(toJsonResponse(response));
+    res.set(headers);
+    const binary = encodeBinaryResponse(response, binaryOutputSelector(asRequest(body)), toJsonResponse);
+    if (!binary) {
+      res.json(toJsonResponse(response));
+      return;
+    }
+    res.set({ 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(binary.headerLength) });
+    res.send(binary.body);
   };
 
   const streaming = async (req: Request, res: Response): Promise<void> => {
-    const context = createRequestContext(req, res, shutdown, (req.body as { id?: unknown } | undefined)?.id);
+    const ref = modelRef(req);
+    const body = await decodeInferenceBody(req, dataplane, ref);
+    const context = createRequestContext(req, res, shutdown, bodyId(body));
     // Unknown model, model not ready and invalid request fail here, before any event.
-    const responses = await dataplane.inferStream(modelRef(req), once(req.body), context);
+    const responses = await dataplane.inferStream(ref, once(body), context);
     const sse = await SseWriter.open(req, res, {});
     const iterator = responses[Symbol.asyncIterator]();
     try {
@@ -59,8 +81,17 @@ export function addInferenceRoutes(
     }
   };
 
-  router.post(modelPaths('/infer'), unary);
-  router.post(modelPaths('/generate'), unary);
-  router.post(modelPaths('/infer_stream'), streaming);
-  router.post(modelPaths('/generate_stream'), streaming);
+  const readBody = inferenceBodyReader(options.bodyLimit);
+  router.post(modelPaths('/infer'), readBody, unary);
+  router.post(modelPaths('/generate'), readBody, unary);
+  router.post(modelPaths('/infer_stream'), readBody, streaming);
+  router.post(modelPaths('/generate_stream'), readBody, streaming);
+}
+
+function bodyId(body: unknown): unknown {
+  return (body as { id?: unknown } | undefined)?.id;
+}
+
+function asRequest(body: unknown): InferenceRequest {
+  return (typeof body === 'object' && body !== null ? body : { inputs: [] }) as InferenceRequest;
 }

@@ -1,10 +1,10 @@
+import { toJsonValues } from '../codecs/tensor-codec.js';
 import type { InferenceResponse, ResponseOutput } from '../types.js';
 
-const decoder = new TextDecoder();
-
 /**
- * Converts a response into plain JSON values: typed arrays become lists, 64-bit integers become
- * numbers when exact (decimal strings otherwise), byte elements become UTF-8 strings.
+ * Converts a response into plain JSON values: typed arrays become lists (FP16/BF16 as numbers,
+ * BOOL as booleans), 64-bit integers become numbers when exact and decimal strings otherwise,
+ * byte elements become UTF-8 strings, and NaN/±Infinity become "NaN"/"Infinity"/"-Infinity".
  */
 export function toJsonResponse(response: InferenceResponse): InferenceResponse {
   return { ...response, outputs: response.outputs.map(toJsonOutput) };
@@ -13,23 +13,18 @@ export function toJsonResponse(response: InferenceResponse): InferenceResponse {
 function toJsonOutput(output: ResponseOutput): ResponseOutput {
   const { data } = output;
   if (Array.isArray(data)) {
-    const needsWork = data.some((v) => typeof v === 'bigint' || v instanceof Uint8Array);
-    return needsWork ? { ...output, data: data.map(jsonValue) } : output;
+    const needsWork = data.some(
+      (v) => typeof v === 'bigint' || v instanceof Uint8Array || (typeof v === 'number' && !Number.isFinite(v)),
+    );
+    return needsWork ? { ...output, data: nonFinite(toJsonValues(output.datatype, data)) } : output;
   }
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    return { ...output, data: Array.from(data, jsonValue) };
-  }
-  if (output.datatype === 'BOOL')
-    return { ...output, data: Array.from(data as ArrayLike<number>, (v) => v !== 0) };
-  return { ...output, data: Array.from(data as ArrayLike<number>) };
+  return { ...output, data: nonFinite(toJsonValues(output.datatype, data)) };
 }
 
-function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
+function nonFinite(values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number' && !Number.isFinite(v)) values[i] = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   }
-  if (value instanceof Uint8Array) return decoder.decode(value);
-  return value;
+  return values;
 }
