@@ -71,7 +71,11 @@ export class DataPlane {
   /** Server name, version and protocol extensions (the built-in ones, then the configured ones). */
   serverMetadata(): ServerMetadata {
     const { server_name, server_version, extensions } = this.settings;
-    return { name: server_name, version: server_version, extensions: [...new Set([...BUILTIN_EXTENSIONS, ...extensions])] };
+    return {
+      name: server_name,
+      version: server_version,
+      extensions: [...new Set([...BUILTIN_EXTENSIONS, ...extensions])],
+    };
   }
 
   /** A model's metadata: the runtime's once loaded, else what its settings declare. */

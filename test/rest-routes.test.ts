@@ -45,7 +45,11 @@ describe('REST routes against a real server', () => {
   test('server metadata', async () => {
     const { status, body } = await getJson(`${running.url}/v2`);
     expect(status).toBe(200);
-    expect(body).toEqual({ name: 'mlserver-ts', version: '0.1.0', extensions: ['binary_tensor_data', 'model_repository'] });
+    expect(body).toEqual({
+      name: 'mlserver-ts',
+      version: '0.1.0',
+      extensions: ['binary_tensor_data', 'model_repository'],
+    });
   });
 
   test('model metadata, with and without a version', async () => {

@@ -10,7 +10,12 @@ const encoder = new TextEncoder();
  * little-endian; BOOL one byte per element; BYTES as a 4-byte little-endian length before each
  * element. Numeric data is viewed in place when aligned, copied otherwise.
  */
-export function decodeRawTensor(label: string, datatype: Datatype, shape: readonly number[], bytes: Uint8Array): TensorData {
+export function decodeRawTensor(
+  label: string,
+  datatype: Datatype,
+  shape: readonly number[],
+  bytes: Uint8Array,
+): TensorData {
   const count = elementCount(shape);
   if (datatype === 'BYTES') return decodeRawBytes(label, count, bytes);
   const info = DATATYPE_INFO[datatype];
@@ -21,7 +26,8 @@ export function decodeRawTensor(label: string, datatype: Datatype, shape: readon
     );
   }
   const ctor = info.array!;
-  if (bytes.byteOffset % info.byteSize === 0) return new ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, count) as TypedArray;
+  if (bytes.byteOffset % info.byteSize === 0)
+    return new ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, count) as TypedArray;
   const copy = new Uint8Array(expected);
   copy.set(bytes);
   return new ctor(copy.buffer, 0, count) as TypedArray;
@@ -33,7 +39,9 @@ function decodeRawBytes(label: string, count: number, bytes: Uint8Array): Uint8A
   let offset = 0;
   while (offset < bytes.byteLength) {
     if (offset + 4 > bytes.byteLength) {
-      throw new InvalidInputError(`${label}: BYTES element ${elements.length} is cut off inside its 4-byte length prefix`);
+      throw new InvalidInputError(
+        `${label}: BYTES element ${elements.length} is cut off inside its 4-byte length prefix`,
+      );
     }
     const length = view.getUint32(offset, true);
     offset += 4;
@@ -46,7 +54,9 @@ function decodeRawBytes(label: string, count: number, bytes: Uint8Array): Uint8A
     offset += length;
   }
   if (elements.length !== count) {
-    throw new InvalidInputError(`${label}: binary BYTES data holds ${elements.length} elements but the shape needs ${count}`);
+    throw new InvalidInputError(
+      `${label}: binary BYTES data holds ${elements.length} elements but the shape needs ${count}`,
+    );
   }
   return elements;
 }
@@ -64,7 +74,9 @@ function toBoolBytes(data: TensorData): Uint8Array {
 }
 
 function flatten(data: TensorData): ArrayLike<unknown> {
-  return Array.isArray(data) && data.some(Array.isArray) ? (data.flat(Number.POSITIVE_INFINITY) as unknown[]) : data;
+  return Array.isArray(data) && data.some(Array.isArray)
+    ? (data.flat(Number.POSITIVE_INFINITY) as unknown[])
+    : data;
 }
 
 function encodeRawBytes(data: ArrayLike<unknown>): Uint8Array {

@@ -1,7 +1,13 @@
 import { DATATYPE_INFO } from '../codecs/datatypes.js';
 import { decodeRawTensor, encodeRawTensor } from '../codecs/raw-tensor.js';
 import { InvalidInputError } from '../errors.js';
-import type { InferenceRequest, InferenceResponse, ModelMetadata, Parameters, TensorMetadata } from '../types.js';
+import type {
+  InferenceRequest,
+  InferenceResponse,
+  ModelMetadata,
+  Parameters,
+  TensorMetadata,
+} from '../types.js';
 import { DATATYPES } from '../types.js';
 
 /** Triton's binary tensor extension: the header that says how long the JSON part is. */
@@ -39,7 +45,12 @@ export function parseBinaryRequest(body: Buffer, headerLength: number): Record<s
     return {
       ...tensor,
       parameters,
-      data: decodeRawTensor(label, tensor.datatype as (typeof DATATYPES)[number], tensor.shape as number[], bytes),
+      data: decodeRawTensor(
+        label,
+        tensor.datatype as (typeof DATATYPES)[number],
+        tensor.shape as number[],
+        bytes,
+      ),
     };
   });
   if (offset !== body.byteLength) {
@@ -63,7 +74,14 @@ export function parseRawRequest(body: Buffer, metadata: ModelMetadata): Inferenc
   const input = metadata.inputs[0]!;
   const shape = inferShape(input, body.byteLength);
   return {
-    inputs: [{ name: input.name, datatype: input.datatype, shape, data: decodeRawTensor(`input '${input.name}'`, input.datatype, shape, body) }],
+    inputs: [
+      {
+        name: input.name,
+        datatype: input.datatype,
+        shape,
+        data: decodeRawTensor(`input '${input.name}'`, input.datatype, shape, body),
+      },
+    ],
     parameters: { binary_data_output: true },
   };
 }
@@ -73,7 +91,9 @@ function inferShape(input: TensorMetadata, byteLength: number): number[] {
   const dynamic = input.shape.filter((d) => d < 0).length;
   if (dynamic === 0 || size === 0) return input.shape.map((d) => (d < 0 ? 1 : d));
   if (dynamic > 1) {
-    throw new InvalidInputError(`a raw binary request cannot infer the shape ${JSON.stringify(input.shape)} of input '${input.name}'`);
+    throw new InvalidInputError(
+      `a raw binary request cannot infer the shape ${JSON.stringify(input.shape)} of input '${input.name}'`,
+    );
   }
   const known = input.shape.filter((d) => d >= 0).reduce((a, b) => a * b, 1);
   const elements = byteLength / size;
@@ -107,7 +127,10 @@ export function encodeBinaryResponse(
 ): { body: Buffer; headerLength: number } | undefined {
   if (!response.outputs.some((o) => isBinary(o.name))) return undefined;
   const blobs: Uint8Array[] = [];
-  const jsonOutputs = toJson({ ...response, outputs: response.outputs.filter((o) => !isBinary(o.name)) }).outputs;
+  const jsonOutputs = toJson({
+    ...response,
+    outputs: response.outputs.filter((o) => !isBinary(o.name)),
+  }).outputs;
   const outputs = response.outputs.map((output) => {
     if (!isBinary(output.name)) return jsonOutputs.shift()!;
     const blob = encodeRawTensor(output.datatype, output.data);
@@ -125,7 +148,9 @@ export function readHeaderLength(value: string | string[] | undefined): number |
   const text = Array.isArray(value) ? value[0] : value;
   const length = Number(text);
   if (!Number.isInteger(length) || length < 0 || text?.trim() === '') {
-    throw new InvalidInputError(`Inference-Header-Content-Length must be a non-negative integer, not ${JSON.stringify(text)}`);
+    throw new InvalidInputError(
+      `Inference-Header-Content-Length must be a non-negative integer, not ${JSON.stringify(text)}`,
+    );
   }
   return length;
 }
@@ -140,7 +165,8 @@ export function parseJson(bytes: Uint8Array, what: string): Record<string, unkno
 }
 
 function binarySize(input: unknown, label: string): number | undefined {
-  const size = (input as { parameters?: { binary_data_size?: unknown } } | null)?.parameters?.binary_data_size;
+  const size = (input as { parameters?: { binary_data_size?: unknown } } | null)?.parameters
+    ?.binary_data_size;
   if (size === undefined) return undefined;
   if (!Number.isInteger(size) || (size as number) < 0) {
     throw new InvalidInputError(`${label}: binary_data_size must be a non-negative integer`);
@@ -150,9 +176,13 @@ function binarySize(input: unknown, label: string): number | undefined {
 
 function checkDatatypeAndShape(label: string, datatype: unknown, shape: unknown): void {
   if (typeof datatype !== 'string' || !(DATATYPES as readonly string[]).includes(datatype)) {
-    throw new InvalidInputError(`${label} has unknown datatype ${JSON.stringify(datatype)}; expected one of ${DATATYPES.join(', ')}`);
+    throw new InvalidInputError(
+      `${label} has unknown datatype ${JSON.stringify(datatype)}; expected one of ${DATATYPES.join(', ')}`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new InvalidInputError(`${label} has shape ${JSON.stringify(shape)}; dimensions must be non-negative integers`);
+    throw new InvalidInputError(
+      `${label} has shape ${JSON.stringify(shape)}; dimensions must be non-negative integers`,
+    );
   }
 }

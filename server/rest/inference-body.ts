@@ -1,6 +1,12 @@
 import express, { type Request } from 'express';
 import type { DataPlane, ModelRef } from '../dataplane.js';
-import { HEADER_LENGTH, parseBinaryRequest, parseJson, parseRawRequest, readHeaderLength } from './binary-extension.js';
+import {
+  HEADER_LENGTH,
+  parseBinaryRequest,
+  parseJson,
+  parseRawRequest,
+  readHeaderLength,
+} from './binary-extension.js';
 
 /**
  * Reads inference bodies as bytes, whatever the content type (JSON, Triton's binary extension,
@@ -14,7 +20,11 @@ export function inferenceBodyReader(limit: number) {
  * Decodes an inference request body: plain JSON, or the binary extension when the
  * `Inference-Header-Content-Length` header is present (0: the raw single-input form).
  */
-export async function decodeInferenceBody(req: Request, dataplane: DataPlane, ref: ModelRef): Promise<unknown> {
+export async function decodeInferenceBody(
+  req: Request,
+  dataplane: DataPlane,
+  ref: ModelRef,
+): Promise<unknown> {
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]);
   if (headerLength === undefined) {

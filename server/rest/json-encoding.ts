@@ -14,7 +14,8 @@ function toJsonOutput(output: ResponseOutput): ResponseOutput {
   const { data } = output;
   if (Array.isArray(data)) {
     const needsWork = data.some(
-      (v) => typeof v === 'bigint' || v instanceof Uint8Array || (typeof v === 'number' && !Number.isFinite(v)),
+      (v) =>
+        typeof v === 'bigint' || v instanceof Uint8Array || (typeof v === 'number' && !Number.isFinite(v)),
     );
     return needsWork ? { ...output, data: nonFinite(toJsonValues(output.datatype, data)) } : output;
   }
@@ -24,7 +25,8 @@ function toJsonOutput(output: ResponseOutput): ResponseOutput {
 function nonFinite(values: unknown[]): unknown[] {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === 'number' && !Number.isFinite(v)) values[i] = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    if (typeof v === 'number' && !Number.isFinite(v))
+      values[i] = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   }
   return values;
 }
