@@ -13,7 +13,7 @@ export function binaryBody(header: unknown, ...blobs: Uint8Array[]): { body: Buf
 /** Little-endian bytes of FP32 values, written with DataView (not with the server's codec). */
 export function fp32Bytes(...values: number[]): Uint8Array {
   const view = new DataView(new ArrayBuffer(values.length * 4));
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  for (const [i, v] of values.entries()) view.setFloat32(i * 4, v, true);
   return new Uint8Array(view.buffer);
 }
 

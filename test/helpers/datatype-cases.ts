@@ -14,7 +14,7 @@ function le(
   write: (v: DataView, offset: number, value: never) => void,
 ): Uint8Array {
   const view = new DataView(new ArrayBuffer(values.length * size));
-  values.forEach((value, i) => write(view, i * size, value as never));
+  for (const [i, value] of values.entries()) write(view, i * size, value as never);
   return new Uint8Array(view.buffer);
 }
 
