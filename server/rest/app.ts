@@ -1,3 +1,4 @@
+import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import type { DataPlane } from '../dataplane.js';
@@ -26,6 +27,7 @@ export function createRestApp(options: RestAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
+  if (settings.gzip_enabled) app.use(compression({ filter: compressible }));
   const router = express.Router();
   addHealthRoutes(router, options.dataplane);
   // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content
@@ -56,4 +58,11 @@ function corsOptions(cors: CorsSettings): cors.CorsOptions {
     exposedHeaders: cors.expose_headers,
     maxAge: cors.max_age,
   };
+}
+
+/** Compress what compression's defaults would, except event streams: an SSE event is never held back. */
+function compressible(req: express.Request, res: express.Response): boolean {
+  const type = res.getHeader('content-type');
+  if (typeof type === 'string' && type.startsWith('text/event-stream')) return false;
+  return compression.filter(req, res);
 }

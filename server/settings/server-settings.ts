@@ -104,7 +104,7 @@ export const serverSettingsSchema: SchemaObject = {
     tracing_server: { type: ['string', 'null'], default: null },
     cache_enabled: { type: 'boolean', default: false },
     cache_size: { type: 'integer', minimum: 0, default: 100 },
-    gzip_enabled: { type: 'boolean', default: false },
+    gzip_enabled: { type: 'boolean', default: true },
     http_max_request_size: {
       type: 'integer',
       minimum: 1,
@@ -131,11 +131,6 @@ export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
   { field: 'kafka_enabled', off: [false], why: 'there is no Kafka server' },
   { field: 'tracing_server', off: [null], why: 'there is no tracing exporter' },
   { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
-  {
-    field: 'gzip_enabled',
-    off: [false],
-    why: 'responses are not compressed yet; gzip request bodies are accepted',
-  },
 ];
 
 /** Validates `settings.json` content (defaults applied, frozen). */
