@@ -1,3 +1,4 @@
+import { decodeRequest, encodeResponse } from './codecs/request-codecs.js';
 import { StringCodec } from './codecs/string-codec.js';
 import { TensorCodec } from './codecs/tensor-codec.js';
 import type { InferenceContext } from './context.js';
@@ -99,6 +100,26 @@ export class MLModel {
   /** The elements of a numeric input as the typed array of its datatype. */
   decodeTensor(input: RequestInput): TypedArray {
     return TensorCodec.decodeInput(input);
+  }
+
+  /**
+   * Decodes a request by its content types, as MLServer does: a request-level codec (`pd`, from
+   * the request or this model's `parameters.content_type`) gives one value; otherwise
+   * `{ [inputName]: value }`, each input by its own `content_type`, the model metadata's, or its type.
+   */
+  decodeRequest(request: InferenceRequest): unknown {
+    return decodeRequest(request, {
+      contentType: this.settings.parameters.content_type,
+      metadata: this.settings,
+    });
+  }
+
+  /** Encodes a value into a response (see `encodeResponse` in the codecs). */
+  encodeResponse(
+    payload: unknown,
+    options: { contentType?: string; outputName?: string } = {},
+  ): InferenceResponse {
+    return encodeResponse(payload, { ...options, modelName: this.name });
   }
 }
 
