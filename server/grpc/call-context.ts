@@ -3,6 +3,8 @@ import type { Deadline, Metadata } from '@grpc/grpc-js';
 import type { InferenceContext } from '../context.js';
 import { CancelledError, DeadlineExceededError } from '../errors.js';
 
+const DEADLINE_SLACK_MS = 5;
+
 /** What every kind of server call offers (grpc-js does not export its own name for it). */
 export interface SurfaceCall {
   readonly metadata: Metadata;
@@ -23,14 +25,17 @@ export interface CallContext {
  */
 export function createCallContext(call: SurfaceCall, shutdown: AbortSignal, requestId?: string): CallContext {
   const controller = new AbortController();
-  call.once('cancelled', () => controller.abort(new CancelledError('client cancelled the call')));
-  let timer: NodeJS.Timeout | undefined;
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (Number.isFinite(at)) {
-    const fire = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
-    timer = setTimeout(fire, Math.max(0, at - Date.now()));
-  }
+  const deadlineExceeded = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
+  // grpc-js ends a call whose deadline passed itself, which reads as 'cancelled' here: name it
+  // for what it is (a few ms of slack for timer rounding).
+  call.once('cancelled', () => {
+    if (Date.now() >= at - DEADLINE_SLACK_MS) deadlineExceeded();
+    else controller.abort(new CancelledError('client cancelled the call'));
+  });
+  let timer: NodeJS.Timeout | undefined;
+  if (Number.isFinite(at)) timer = setTimeout(deadlineExceeded, Math.max(0, at - Date.now()));
   const headers = metadataHeaders(call.metadata);
   const id = requestId || headers['x-request-id'] || randomUUID();
   return {
