@@ -18,10 +18,12 @@ type Call = ServerDuplexStream<ProtoInferRequest, ProtoStreamInferResponse>;
 export const TRITON_GRPC_ERROR = 'triton_grpc_error';
 
 /**
- * `ModelStreamInfer` in Triton's flavour: each request on the stream is its own runtime stream,
- * served in arrival order; its responses carry its id and `triton_final_response: false`, and
- * when it set `triton_enable_empty_final_response` an empty response with
- * `triton_final_response: true` marks its end. A failed request is answered in-band
+ * `ModelStreamInfer` in Triton's flavour: each request on the stream is served on its own, in
+ * arrival order, and its responses carry its id. A runtime that only has `predict` ("not
+ * decoupled") answers once with `triton_final_response: true`. A streaming runtime's responses
+ * carry `triton_final_response: false`, and when the request set
+ * `triton_enable_empty_final_response` an empty response with `triton_final_response: true`
+ * marks its end (Triton's decoupled-model behaviour). A failed request is answered in-band
  * (`error_message`) and the stream goes on, unless the client opened it with metadata
  * `triton_grpc_error: true`: then the first error ends the call with a status.
  */
@@ -64,16 +66,24 @@ async function serveRequest(
 ): Promise<void> {
   const decoded = requestFromProto(message);
   const requestContext = { ...context, requestId: message.id || context.requestId };
-  const responses = await options.dataplane.inferStream(decoded.ref, once(decoded.body), requestContext);
+  const { dataplane } = options;
+  if (!dataplane.modelStreams(decoded.ref)) {
+    // Not decoupled: one response, flagged final (no empty final response needed).
+    const { response, headers } = takeResponseHeaders(
+      await dataplane.infer(decoded.ref, decoded.body, requestContext),
+    );
+    writer.sendMetadata(headersMetadata(headers));
+    await writer.write({ error_message: '', infer_response: tritonResponse(response, decoded, true) });
+    return;
+  }
+  const responses = await dataplane.inferStream(decoded.ref, once(decoded.body), requestContext);
   for await (const result of responses) {
     const { response, headers } = takeResponseHeaders(result);
     writer.sendMetadata(headersMetadata(headers));
     await writer.write({ error_message: '', infer_response: tritonResponse(response, decoded, false) });
   }
-  if (
-    decoded.body.parameters &&
-    (decoded.body.parameters as Record<string, unknown>).triton_enable_empty_final_response === true
-  ) {
+  const parameters = decoded.body.parameters as Record<string, unknown> | undefined;
+  if (parameters?.triton_enable_empty_final_response === true) {
     const empty: InferenceResponse = {
       model_name: decoded.ref.name,
       ...(decoded.ref.version ? { model_version: decoded.ref.version } : {}),

@@ -48,6 +48,18 @@ describe('ModelStreamInfer, Triton flavour (protos/inference/dataplane_triton.pr
     expect(await stream.status).toMatchObject({ code: grpc.status.OK });
   });
 
+  it('answers a runtime without its own stream ("not decoupled") once, flagged final', async () => {
+    const stream = openStream<Envelope>(h.triton);
+    stream.write({ model_name: 'echo', id: 'e1', parameters: emptyFinal, inputs: [textInput('x', 'a')] });
+    stream.write({ model_name: 'echo', id: 'e2', inputs: [textInput('y', 'a')] });
+    stream.end();
+    const all = await stream.rest();
+    expect(all.map((e) => [e.error_message, e.infer_response?.id, word(e), final(e)])).toEqual([
+      ['', 'e1', 'x', true],
+      ['', 'e2', 'y', true],
+    ]);
+  });
+
   it('interleaves: a response reaches the client before it sends the next request', async () => {
     const stream = openStream<Envelope>(h.triton);
     const events: string[] = [];
