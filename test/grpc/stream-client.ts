@@ -13,7 +13,7 @@ export interface TestStream<T> {
   status: Promise<{ code: number; details: string }>;
 }
 
-/** Opens `ModelStreamInfer` (or another bidi method) on a client; a deadline guards against hangs. */
+/** Opens `ModelStreamInfer` (or health `Watch` for service '') on a client; a deadline guards against hangs. */
 export function openStream<T = Record<string, unknown>>(
   client: object,
   options: { metadata?: grpc.Metadata; deadlineMs?: number; method?: string } = {},
