@@ -1,13 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { call, type Harness, startServer, textInput } from './harness.js';
+import { call, type Harness, runtimeStarted, seenByRuntimes, startServer, textInput } from './harness.js';
 import { openStream } from './stream-client.js';
 
-const seen = (globalThis as { __grpcTestSeen?: { started: string[]; aborts: unknown[] } }).__grpcTestSeen ?? {
-  started: [],
-  aborts: [],
-};
-(globalThis as { __grpcTestSeen?: unknown }).__grpcTestSeen = seen;
+const seen = seenByRuntimes();
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,11 +15,6 @@ afterAll(async () => {
 
 const infer = (request: Record<string, unknown>, options?: Parameters<typeof call>[3]) =>
   call(h.mlserver, 'ModelInfer', request, options);
-
-/** Waits (without a time limit of its own) until the hang runtime has started request `id`. */
-async function started(id: string): Promise<void> {
-  while (!seen.started.includes(id)) await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('errors map to gRPC status codes, with clean details', () => {
   it.each([
@@ -112,7 +103,7 @@ describe('deadlines and cancellation reach the runtime signal', () => {
     await expect(infer(request, { deadline: Date.now() + 300 })).rejects.toMatchObject({
       code: grpc.status.DEADLINE_EXCEEDED,
     });
-    await started('deadline-1');
+    await runtimeStarted('deadline-1');
     while (seen.aborts.length === 0) await new Promise((resolve) => setImmediate(resolve));
     expect(seen.aborts.at(-1)).toMatchObject({ name: 'DeadlineExceededError', code: 'deadline_exceeded' });
   });
@@ -121,7 +112,7 @@ describe('deadlines and cancellation reach the runtime signal', () => {
     const before = seen.aborts.length;
     const stream = openStream(h.mlserver);
     stream.write({ model_name: 'hang', id: 'cancel-1', inputs: [textInput('x')] });
-    await started('cancel-1');
+    await runtimeStarted('cancel-1');
     stream.cancel();
     expect(await stream.status).toMatchObject({ code: grpc.status.CANCELLED });
     while (seen.aborts.length === before) await new Promise((resolve) => setImmediate(resolve));

@@ -100,6 +100,18 @@ export function call<T = Record<string, unknown>>(
   });
 }
 
+/** What the fixture runtimes recorded (shared through globalThis with fixtures/runtimes.ts). */
+export function seenByRuntimes(): { started: string[]; aborts: unknown[] } {
+  const shared = globalThis as { __grpcTestSeen?: { started: string[]; aborts: unknown[] } };
+  shared.__grpcTestSeen ??= { started: [], aborts: [] };
+  return shared.__grpcTestSeen;
+}
+
+/** Resolves once the hang runtime has started request `id` (no time limit of its own). */
+export async function runtimeStarted(id: string): Promise<void> {
+  while (!seenByRuntimes().started.includes(id)) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A BYTES input holding one string. */
 export function textInput(text: string, name = 'prompt') {
   return { name, datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from(text)] } };

@@ -1,13 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { expect, it } from '@jest/globals';
-import { call, clientFor, startServer, textInput } from './harness.js';
+import { call, clientFor, runtimeStarted, seenByRuntimes, startServer, textInput } from './harness.js';
 import { openStream } from './stream-client.js';
 
-const seen = ((globalThis as { __grpcTestSeen?: { started: string[]; aborts: unknown[] } }).__grpcTestSeen ??=
-  {
-    started: [],
-    aborts: [],
-  });
+const seen = seenByRuntimes();
 
 it('a graceful stop ends health watches, then aborts streams still running after the grace period', async () => {
   const h = await startServer({ shutdown_grace_period: 0.2 });
@@ -20,7 +16,7 @@ it('a graceful stop ends health watches, then aborts streams still running after
 
     const stream = openStream(h.mlserver);
     stream.write({ model_name: 'hang', id: 'shut-1', inputs: [textInput('x')] });
-    while (!seen.started.includes('shut-1')) await new Promise((resolve) => setImmediate(resolve));
+    await runtimeStarted('shut-1');
 
     const stopped = h.server.stop();
     expect(await watch.next()).toEqual({ status: 'NOT_SERVING' });
