@@ -40,6 +40,23 @@ describe('ModelStreamInfer, MLServer flavour (protos/inference/dataplane.proto)'
     expect(events).toEqual(['sent one', 'got one', 'sent two', 'got two', 'sent three', 'got three']);
   });
 
+  it('passes call metadata to the runtime and its response headers back as metadata', async () => {
+    const metadata = new grpc.Metadata();
+    metadata.set('x-test', 'from-client');
+    const call = h.mlserver.ModelStreamInfer!(metadata) as grpc.ClientDuplexStream<unknown, unknown>;
+    const headers = new Promise<grpc.Metadata>((resolve) => call.once('metadata', resolve));
+    const replies: unknown[] = [];
+    const ended = new Promise((resolve) => {
+      call.on('data', (reply) => replies.push(reply));
+      call.on('end', resolve);
+    });
+    call.write({ model_name: 'echo', inputs: [textInput('x', 'a')] });
+    call.end();
+    expect((await headers).get('x-echo')).toEqual(['from-client']);
+    await ended;
+    expect(replies).toHaveLength(1);
+  });
+
   it('stream→unary: many requests, one response', async () => {
     const stream = openStream<Response>(h.mlserver);
     for (const word of ['a', 'b', 'c']) stream.write({ model_name: 'collect', inputs: [textInput(word)] });
