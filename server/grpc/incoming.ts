@@ -33,7 +33,8 @@ export function incomingMessages<T>(
     failure = err;
     notify();
   };
-  signal.addEventListener('abort', () => onError(signal.reason), { once: true });
+  if (signal.aborted) failure = signal.reason;
+  else signal.addEventListener('abort', () => onError(signal.reason), { once: true });
   call.on('data', onData);
   call.once('end', onEnd);
   call.once('error', onError);
