@@ -90,6 +90,26 @@ describe('unary RPCs of GRPCInferenceService', () => {
   });
 });
 
+describe('Triton-only RPCs', () => {
+  it('answer UNIMPLEMENTED (ModelConfig)', async () => {
+    const client = new grpc.Client(`127.0.0.1:${h.ports.grpcTriton}`, grpc.credentials.createInsecure());
+    try {
+      const error = await new Promise((resolve) => {
+        client.makeUnaryRequest(
+          '/inference.GRPCInferenceService/ModelConfig',
+          (request: Buffer) => request,
+          (response: Buffer) => response,
+          Buffer.alloc(0),
+          (err) => resolve(err),
+        );
+      });
+      expect(error).toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('grpc.health.v1.Health', () => {
   const Health = clientFor('grpc/health/v1/health.proto', 'grpc.health.v1.Health');
 
