@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { closeWithin } from '../listen.js';
 import { healthService } from './health-service.js';
 import { mlserverStreamHandler } from './mlserver-stream.js';
 import { loadHealthService, loadInferenceService, type StreamFlavour } from './protos.js';
@@ -58,17 +59,6 @@ export class GrpcListener {
   async stop(graceMs: number, onExpired: () => void): Promise<void> {
     this.closing.abort();
     const closed = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), graceMs);
-    });
-    const outcome = await Promise.race([closed, expired]);
-    clearTimeout(timer);
-    if (outcome === 'expired') {
-      // Abort what still runs, give it a moment to end with its status, then cut.
-      onExpired();
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
-      this.server.forceShutdown();
-    }
+    await closeWithin(closed, graceMs, onExpired, () => this.server.forceShutdown());
   }
 }
