@@ -87,6 +87,14 @@ describe('errors map to gRPC status codes, with clean details', () => {
     await expect(infer(request)).rejects.toMatchObject({ code, details });
   });
 
+  it('ModelInfer on a runtime that only streams is UNIMPLEMENTED', async () => {
+    await expect(infer({ model_name: 'words', inputs: [textInput('x')] })).rejects.toMatchObject({
+      code: grpc.status.UNIMPLEMENTED,
+      details:
+        "model 'words' does not implement predict; it serves streaming only (use infer_stream or generate_stream)",
+    });
+  });
+
   it('a message over grpc_max_message_length is RESOURCE_EXHAUSTED', async () => {
     const big = {
       model_name: 'echo',
