@@ -1,5 +1,6 @@
 import type { InferenceContext } from './context.js';
 import { InferenceServerError, InvalidInputError, UnavailableError } from './errors.js';
+import { streamsNatively } from './model.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
 import { validateInferenceRequest } from './request-validation.js';
 import type { ServerSettings } from './settings/server-settings.js';
@@ -66,6 +67,15 @@ export class DataPlane {
   /** Whether one model version is ready (unknown models are 404). */
   modelReady(ref: ModelRef): boolean {
     return this.registry.get(ref.name, ref.version).state === 'READY';
+  }
+
+  /**
+   * Whether a ready model streams by itself (many responses per request possible) rather than
+   * answering each request once; Triton's stream flavour calls the latter "not decoupled".
+   */
+  modelStreams(ref: ModelRef): boolean {
+    const { model } = this.registry.get(ref.name, ref.version);
+    return model !== undefined && streamsNatively(model);
   }
 
   /** Server name, version and protocol extensions (the built-in ones, then the configured ones). */

@@ -21,6 +21,21 @@ export async function closeGracefully(server: Server, graceMs: number, onExpired
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  await closeWithin(closed, graceMs, onExpired, () => server.closeAllConnections());
+  clearInterval(sweeper);
+}
+
+/**
+ * Waits for a server that stopped accepting to close; after `graceMs`, calls `onExpired` (which
+ * aborts running requests), gives them a moment to say so in-band, then `cut`s what is left.
+ * Shared by the HTTP and gRPC listeners.
+ */
+export async function closeWithin(
+  closed: Promise<void>,
+  graceMs: number,
+  onExpired: () => void,
+  cut: () => void,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<'expired'>((resolve) => {
     timer = setTimeout(() => resolve('expired'), graceMs);
@@ -28,11 +43,9 @@ export async function closeGracefully(server: Server, graceMs: number, onExpired
   const outcome = await Promise.race([closed, expired]);
   clearTimeout(timer);
   if (outcome === 'expired') {
-    // Abort what still runs, give it a moment to say so in-band, then cut the connections.
     onExpired();
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
-    server.closeAllConnections();
+    cut();
     await closed;
   }
-  clearInterval(sweeper);
 }

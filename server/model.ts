@@ -123,5 +123,14 @@ export class MLModel {
   }
 }
 
+/**
+ * Whether a runtime streams by itself (overrides `predictStream` or has `predict_stream`), and so
+ * may answer one request with many responses; otherwise a stream is `predict` once per request.
+ */
+export function streamsNatively(model: MLModel): boolean {
+  const snake = (model as unknown as { predict_stream?: unknown }).predict_stream;
+  return model.predictStream !== MLModel.prototype.predictStream || typeof snake === 'function';
+}
+
 /** The constructor a model-settings `implementation` must resolve to. */
 export type MLModelClass = new (settings: ModelSettings) => MLModel;

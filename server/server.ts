@@ -8,6 +8,8 @@ import { Metrics } from './metrics.js';
 import { ModelRegistry } from './registry.js';
 import { RepositoryHandlers } from './repository-handlers.js';
 import { ModelRepository } from './repository.js';
+import { DEFAULT_GRPC_MAX_MESSAGE_LENGTH, GrpcListener } from './grpc/grpc-server.js';
+import type { StreamFlavour } from './grpc/protos.js';
 import { createRestApp } from './rest/app.js';
 import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
 import { registerBuiltinRuntimes } from './builtin-runtimes.js';
@@ -24,6 +26,10 @@ export interface ServerOptions {
 /** The ports actually bound (port 0 in the settings picks a free one). */
 export interface BoundPorts {
   http: number;
+  /** gRPC, MLServer's stream flavour. */
+  grpc: number;
+  /** gRPC, Triton's stream flavour (`grpc_triton_port`), when configured. */
+  grpcTriton: number | undefined;
   metrics: number | undefined;
 }
 
@@ -43,6 +49,8 @@ export class InferenceServer {
   private readonly shutdown = new AbortController();
   private readonly httpServer: Server;
   private readonly metricsServer: Server | undefined;
+  private readonly grpcListener: GrpcListener;
+  private readonly grpcTritonListener: GrpcListener | undefined;
   private modelsLoading: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
 
@@ -67,6 +75,20 @@ export class InferenceServer {
     this.httpServer = createServer(app);
     this.httpServer.keepAliveTimeout = 65_000;
     this.metricsServer = this.metrics?.createServer(settings.metrics_endpoint!);
+    this.grpcListener = this.createGrpcListener('mlserver');
+    this.grpcTritonListener =
+      settings.grpc_triton_port === null ? undefined : this.createGrpcListener('triton');
+  }
+
+  private createGrpcListener(flavour: StreamFlavour): GrpcListener {
+    return new GrpcListener({
+      flavour,
+      dataplane: this.dataplane,
+      repository: this.repositoryHandlers,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+      maxMessageLength: this.settings.grpc_max_message_length ?? DEFAULT_GRPC_MAX_MESSAGE_LENGTH,
+    });
   }
 
   /** Starts listening, then loads the models (readiness is false until they are loaded). */
@@ -74,6 +96,13 @@ export class InferenceServer {
     const { host } = this.settings;
     const http = await listen(this.httpServer, host, this.settings.http_port);
     this.logger.info(`HTTP server running on http://${host}:${http}`);
+    const grpc = await this.grpcListener.start(host, this.settings.grpc_port);
+    this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)`);
+    let grpcTriton: number | undefined;
+    if (this.grpcTritonListener) {
+      grpcTriton = await this.grpcTritonListener.start(host, this.settings.grpc_triton_port!);
+      this.logger.info(`gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)`);
+    }
     let metrics: number | undefined;
     if (this.metricsServer) {
       metrics = await listen(this.metricsServer, host, this.settings.metrics_port);
@@ -82,7 +111,7 @@ export class InferenceServer {
       );
     }
     if (this.settings.load_models_at_startup) this.modelsLoading = this.loadAllModels();
-    return { http, metrics };
+    return { http, grpc, grpcTriton, metrics };
   }
 
   /** Resolves once the start-up model loads have settled (each one loaded or failed). */
@@ -107,6 +136,8 @@ export class InferenceServer {
       this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
     await Promise.all([
       closeGracefully(this.httpServer, graceMs, abort),
+      this.grpcListener.stop(graceMs, abort),
+      this.grpcTritonListener?.stop(graceMs, abort),
       this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,
     ]);
     await this.modelsLoading;

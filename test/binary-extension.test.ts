@@ -165,7 +165,7 @@ describe("Triton's binary tensor extension over REST", () => {
       const { body, headerLength } = binaryBody(header(12, [2]), fp32Bytes(1, 2, 3));
       await expectError(
         await postBinary(url(), body, headerLength),
-        /input 'x': binary data holds 12 bytes but shape \[2\] of FP32 needs 8 \(2 × 4\)/,
+        /input 'x': raw data holds 12 bytes but shape \[2\] of FP32 needs 8 \(2 × 4\)/,
       );
     });
 

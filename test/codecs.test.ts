@@ -95,7 +95,7 @@ describe('codecs (unit)', () => {
         { name: 'n', shape: [2, 1], datatype: 'INT64', data: [1, 2] },
       ],
     });
-    expect(PandasCodec.encodeResponse(PandasCodec.toColumns([{ a: true }]))).toEqual({
+    expect(PandasCodec.encodeResponse(PandasCodec.toColumns([{ a: true }]) as never)).toEqual({
       parameters: { content_type: 'pd' },
       outputs: [{ name: 'a', shape: [1, 1], datatype: 'BOOL', data: [true] }],
     });

@@ -11,6 +11,7 @@ describe('model repository scan', () => {
     expect(invalid).toEqual([]);
     expect(models.map((m) => `${m.name}@${m.parameters.version ?? ''}`).sort()).toEqual([
       'broken-stream@',
+      'codec-echo@',
       'echo-headers@',
       'failing-load@',
       'identity@',

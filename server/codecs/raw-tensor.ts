@@ -22,7 +22,7 @@ export function decodeRawTensor(
   const expected = count * info.byteSize;
   if (bytes.byteLength !== expected) {
     throw new InvalidInputError(
-      `${label}: binary data holds ${bytes.byteLength} bytes but shape ${JSON.stringify(shape)} of ${datatype} needs ${expected} (${count} × ${info.byteSize})`,
+      `${label}: raw data holds ${bytes.byteLength} bytes but shape ${JSON.stringify(shape)} of ${datatype} needs ${expected} (${count} × ${info.byteSize})`,
     );
   }
   const ctor = info.array!;

@@ -30,6 +30,11 @@ export interface ServerSettings {
   root_path: string;
   grpc_port: number;
   grpc_max_message_length: number | null;
+  /**
+   * mlserver-ts: a second gRPC port whose `ModelStreamInfer` speaks Triton's flavour (in-band
+   * errors, `triton_final_response`), for tritonclient; null: no such listener.
+   */
+  grpc_triton_port: number | null;
   cors_settings: CorsSettings | null;
   metrics_endpoint: string | null;
   metrics_port: number;
@@ -77,6 +82,7 @@ export const serverSettingsSchema: SchemaObject = {
     root_path: { type: 'string', default: '' },
     grpc_port: { ...port, default: 8081 },
     grpc_max_message_length: { type: ['integer', 'null'], minimum: 1, default: null },
+    grpc_triton_port: { type: ['integer', 'null'], minimum: 0, maximum: 65535, default: null },
     cors_settings: {
       type: ['object', 'null'],
       default: null,
