@@ -63,7 +63,7 @@ export class MLModel {
   /** Answers one request. Override in runtimes that serve unary inference. */
   async predict(_request: InferenceRequest, _context: InferenceContext): Promise<InferenceResponse> {
     throw new UnimplementedError(
-      `model '${this.name}' does not implement predict; it serves streaming only (use infer_stream or generate_stream)`,
+      `model '${this.name}' does not implement predict; it serves streaming only (REST infer_stream or generate_stream, gRPC ModelStreamInfer)`,
     );
   }
 

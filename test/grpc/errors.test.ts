@@ -91,7 +91,7 @@ describe('errors map to gRPC status codes, with clean details', () => {
     await expect(infer({ model_name: 'words', inputs: [textInput('x')] })).rejects.toMatchObject({
       code: grpc.status.UNIMPLEMENTED,
       details:
-        "model 'words' does not implement predict; it serves streaming only (use infer_stream or generate_stream)",
+        "model 'words' does not implement predict; it serves streaming only (REST infer_stream or generate_stream, gRPC ModelStreamInfer)",
     });
   });
 

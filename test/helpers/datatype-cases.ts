@@ -1,4 +1,5 @@
 import type { Datatype } from '../../server/types.js';
+import { bytesElements } from './binary-body.js';
 
 /** One tensor per datatype: JSON values, and the same values as little-endian bytes written by hand. */
 export interface DatatypeCase {
@@ -89,17 +90,6 @@ export const DATATYPE_CASES: DatatypeCase[] = [
     datatype: 'BYTES',
     shape: [2],
     json: ['plain', 'élan ✓'],
-    bytes: (() => {
-      const parts = ['plain', 'élan ✓'].map(utf8);
-      const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.byteLength, 0));
-      const view = new DataView(out.buffer);
-      let offset = 0;
-      for (const p of parts) {
-        view.setUint32(offset, p.byteLength, true);
-        out.set(p, offset + 4);
-        offset += 4 + p.byteLength;
-      }
-      return out;
-    })(),
+    bytes: bytesElements(...['plain', 'élan ✓'].map(utf8)),
   },
 ];
