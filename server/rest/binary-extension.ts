@@ -116,15 +116,22 @@ export function binaryOutputSelector(request: InferenceRequest): (name: string) 
   };
 }
 
+/** A binary-extension response: the JSON header, then the blobs, written without joining them. */
+export interface BinaryResponse {
+  header: Buffer;
+  blobs: Uint8Array[];
+  byteLength: number;
+}
+
 /**
  * Encodes a response with the chosen outputs as binary blobs after the JSON header; returns
- * undefined when no output is binary (plain JSON then).
+ * undefined when no output is binary (plain JSON then). Typed-array data is not copied.
  */
 export function encodeBinaryResponse(
   response: InferenceResponse,
   isBinary: (name: string) => boolean,
   toJson: (response: InferenceResponse) => InferenceResponse,
-): { body: Buffer; headerLength: number } | undefined {
+): BinaryResponse | undefined {
   if (!response.outputs.some((o) => isBinary(o.name))) return undefined;
   const blobs: Uint8Array[] = [];
   const jsonOutputs = toJson({
@@ -139,7 +146,8 @@ export function encodeBinaryResponse(
     return { ...rest, parameters: { ...output.parameters, binary_data_size: blob.byteLength } };
   });
   const header = Buffer.from(JSON.stringify({ ...response, outputs }));
-  return { body: Buffer.concat([header, ...blobs]), headerLength: header.byteLength };
+  const byteLength = blobs.reduce((sum, blob) => sum + blob.byteLength, header.byteLength);
+  return { header, blobs, byteLength };
 }
 
 /** Reads the header-length header: absent, or a non-negative integer. */

@@ -1,5 +1,6 @@
-import express, { type Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { DataPlane, ModelRef } from '../dataplane.js';
+import { readBody } from './body-reader.js';
 import {
   HEADER_LENGTH,
   parseBinaryRequest,
@@ -10,10 +11,15 @@ import {
 
 /**
  * Reads inference bodies as bytes, whatever the content type (JSON, Triton's binary extension,
- * `application/octet-stream`), inflating gzip/deflate, up to `limit` bytes.
+ * `application/octet-stream`), inflating gzip/deflate/br, up to `limit` bytes; the binary part
+ * after a JSON header starts 8-byte aligned so tensors are viewed, not copied.
  */
 export function inferenceBodyReader(limit: number) {
-  return express.raw({ type: () => true, limit, inflate: true });
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]) ?? 0;
+    req.body = await readBody(req, limit, headerLength);
+    next();
+  };
 }
 
 /**

@@ -49,8 +49,14 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
       res.json(toJsonResponse(response));
       return;
     }
-    res.set({ 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(binary.headerLength) });
-    res.send(binary.body);
+    res.set({
+      'content-type': 'application/octet-stream',
+      'content-length': String(binary.byteLength),
+      [HEADER_LENGTH]: String(binary.header.byteLength),
+    });
+    res.write(binary.header);
+    for (const blob of binary.blobs) res.write(blob);
+    res.end();
   };
 
   const streaming = async (req: Request, res: Response): Promise<void> => {

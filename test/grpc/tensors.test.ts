@@ -142,3 +142,25 @@ describe('ModelInfer with several tensors', () => {
     expect(reply.raw_output_contents).toEqual([a, b]);
   });
 });
+
+describe('ModelInfer with empty tensors and scalars', () => {
+  it.each([
+    ['an empty tensor', ['2', '0'], [] as number[]],
+    ['a scalar', [] as string[], [5]],
+  ])('%s round-trips in typed and raw contents', async (_name, shape, values) => {
+    const typed = await call<Reply>(h.mlserver, 'ModelInfer', {
+      model_name: 'echo',
+      inputs: [{ name: 'x', datatype: 'INT32', shape, contents: { int_contents: values } }],
+    });
+    expect(typed.outputs[0]).toMatchObject({ name: 'out_x', datatype: 'INT32', shape });
+    expect(typed.outputs[0]!.contents?.int_contents ?? []).toEqual(values);
+    const raw = le(new Int32Array(values));
+    const viaRaw = await call<Reply>(h.mlserver, 'ModelInfer', {
+      model_name: 'echo',
+      inputs: [{ name: 'x', datatype: 'INT32', shape }],
+      raw_input_contents: [raw],
+    });
+    expect(viaRaw.outputs[0]).toMatchObject({ name: 'out_x', datatype: 'INT32', shape });
+    expect(viaRaw.raw_output_contents).toEqual([raw]);
+  });
+});
