@@ -72,6 +72,19 @@ export class ModelRegistry {
     return slot;
   }
 
+  /**
+   * Records a model whose settings file is invalid: it is listed UNAVAILABLE with the
+   * validation errors as its reason (and keeps readiness false), but never loaded.
+   */
+  registerInvalid(settings: ModelSettings, reason: string): ModelSlot {
+    const slot = new ModelSlot(settings);
+    slot.state = 'UNAVAILABLE';
+    slot.reason = reason;
+    const versions = this.versionsOf(settings.name, true);
+    if (!versions.has(UNVERSIONED)) versions.set(UNVERSIONED, slot);
+    return slot;
+  }
+
   /** Unloads every version of a model (or one version) and forgets it. */
   async unload(name: string, version?: string): Promise<void> {
     const versions = this.models.get(name);

@@ -1,6 +1,7 @@
 import { ModelLoadError, NotFoundError } from './errors.js';
 import type { ModelRegistry, ModelVersionStatus } from './registry.js';
 import type { ModelRepository } from './repository.js';
+import { SettingsError } from './settings/settings-error.js';
 
 /**
  * The model repository API, transport-agnostic: list what the repository holds, load (or
@@ -34,7 +35,11 @@ export class RepositoryHandlers {
 
   /** Loads a model (every version on disk) or reloads it; fails with the reason if any version fails. */
   async load(name: string): Promise<void> {
-    const versions = await this.repository.find(name);
+    const versions = await this.repository.find(name).catch((err: unknown) => {
+      if (err instanceof SettingsError)
+        throw new ModelLoadError(`model '${name}' failed to load: ${err.message}`);
+      throw err;
+    });
     if (versions.length === 0) throw new NotFoundError(`model '${name}' not found in the repository`);
     const slots = await Promise.all(versions.map((settings) => this.registry.load(settings)));
     const failed = slots.filter((slot) => slot.state !== 'READY');

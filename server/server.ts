@@ -13,6 +13,7 @@ import type { StreamFlavour } from './grpc/protos.js';
 import { createRestApp } from './rest/app.js';
 import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
 import { registerBuiltinRuntimes } from './builtin-runtimes.js';
+import { placeholderSettings } from './settings/model-settings.js';
 import type { ServerSettings } from './settings/server-settings.js';
 
 /** What the composition root needs: validated settings, and how to import user runtimes. */
@@ -147,7 +148,10 @@ export class InferenceServer {
 
   private async loadAllModels(): Promise<void> {
     const { models, invalid } = await this.repository.scan();
-    for (const bad of invalid) this.logger.error(bad.error.message);
+    for (const bad of invalid) {
+      this.logger.error(bad.error.message);
+      this.registry.registerInvalid(placeholderSettings(bad.name, bad.file), bad.error.message);
+    }
     if (models.length === 0)
       this.logger.warn(`no ${'model-settings.json'} found under ${this.repository.root}`);
     await Promise.all(models.map((settings) => this.registry.load(settings)));

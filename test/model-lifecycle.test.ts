@@ -1,5 +1,8 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { silentLogger } from '../server/logger.js';
+import { InferenceServer } from '../server/server.js';
+import { serverSettingsValidator } from '../server/settings/server-settings.js';
 import {
   FIXTURE_MODELS,
   getJson,
@@ -78,6 +81,91 @@ describe('model lifecycle over the repository API', () => {
 });
 
 describe('readiness', () => {
+  test('false while a model loads, true once it is ready', async () => {
+    const folder = await tempFolder();
+    await mkdir(path.join(folder.dir, 'slow'));
+    await writeFile(
+      path.join(folder.dir, 'slow', 'slow_load.ts'),
+      `import { MLModel } from 'mlserver-ts';
+export class SlowLoad extends MLModel {
+  override async load(): Promise<void> {
+    await new Promise<void>((resolve) => { (globalThis as Record<string, unknown>).__releaseSlowLoad = resolve; });
+  }
+}
+`,
+    );
+    await writeFile(
+      path.join(folder.dir, 'slow', 'model-settings.json'),
+      '{"implementation": "slow_load.SlowLoad"}',
+    );
+    const settings = serverSettingsValidator.validate(
+      {
+        model_repository_root: folder.dir,
+        http_port: 0,
+        grpc_port: 0,
+        metrics_endpoint: null,
+        host: '127.0.0.1',
+      },
+      'test',
+    );
+    const server = new InferenceServer({
+      settings,
+      importModule: (url) => import(url),
+      logger: silentLogger,
+    });
+    const { http } = await server.start();
+    const url = `http://127.0.0.1:${http}`;
+    try {
+      const globals = globalThis as Record<string, unknown>;
+      while (!globals.__releaseSlowLoad) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await getJson(`${url}/v2/health/ready`)).toEqual({ status: 400, body: { ready: false } });
+      expect(await getJson(`${url}/v2/models/slow/ready`)).toEqual({
+        status: 400,
+        body: { name: 'slow', ready: false },
+      });
+      const index = (await postJson(`${url}/v2/repository/index`, {})).body as { state: string }[];
+      expect(index).toEqual([{ name: 'slow', version: '', state: 'LOADING', reason: '' }]);
+      expect((await postJson(`${url}/v2/models/slow/infer`, { inputs: [] })).body).toEqual({
+        error: "model 'slow' is not ready: it is loading",
+      });
+      (globals.__releaseSlowLoad as () => void)();
+      await server.whenModelsLoaded();
+      expect(await getJson(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true } });
+    } finally {
+      await server.stop();
+      await folder.remove();
+    }
+  });
+
+  test('an invalid model-settings.json is an unavailable model with the validation errors', async () => {
+    const folder = await tempFolder();
+    await mkdir(path.join(folder.dir, 'typo'));
+    await writeFile(
+      path.join(folder.dir, 'typo', 'model-settings.json'),
+      '{"implementation": "a.B", "max_batch_sise": 4}',
+    );
+    const running = await startTestServer({ model_repository_root: folder.dir });
+    try {
+      expect(await getJson(`${running.url}/v2/health/ready`)).toEqual({
+        status: 400,
+        body: { ready: false },
+      });
+      const { status, body } = await postJson(`${running.url}/v2/models/typo/infer`, { inputs: [] });
+      expect(status).toBe(503);
+      expect((body as { error: string }).error).toMatch(
+        /failed to load: invalid settings in .*model-settings.json:\n {2}- max_batch_sise: unknown field/,
+      );
+      const load = await postJson(`${running.url}/v2/repository/models/typo/load`, {});
+      expect(load.status).toBe(500);
+      expect((load.body as { error: string }).error).toMatch(
+        /^model 'typo' failed to load: invalid settings in /,
+      );
+    } finally {
+      await running.stop();
+      await folder.remove();
+    }
+  });
+
   test('false when no model is loaded', async () => {
     const folder = await tempFolder();
     const running = await startTestServer({ model_repository_root: folder.dir });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { SchemaObject } from 'ajv';
 import type { TensorMetadata } from '../types.js';
 import { DATATYPES } from '../types.js';
@@ -106,3 +107,11 @@ export const modelSettingsValidator = compileSettingsValidator<ModelSettings>(
   modelSettingsSchema,
   unbuiltModelFeatures,
 );
+
+/** Minimal valid settings standing for a model whose settings file could not be read. */
+export function placeholderSettings(name: string, file: string): ModelSettings {
+  return modelSettingsValidator.validate(
+    { name, implementation: '(invalid model-settings.json)', folder: path.dirname(file), source: file },
+    file,
+  );
+}
