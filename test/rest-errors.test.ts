@@ -101,6 +101,16 @@ describe('REST error table', () => {
     expect(errorOf(body)).toBe('model error: echo was asked to fail');
   });
 
+  test.each([
+    ['overloaded', 429, 'echo is too busy'],
+    ['unavailable', 503, 'echo is warming up'],
+    ['deadline', 504, 'echo ran out of time'],
+    ['invalid', 400, "echo needs an input named 'x'"],
+  ])('a runtime that throws the %s error: %i with its message', async (fail, status, message) => {
+    const answer = await infer('echo-headers', { inputs: [], parameters: { fail } });
+    expect(answer).toMatchObject({ status, body: { error: message } });
+  });
+
   test('unary inference on a stream-only model: 501 saying what to use', async () => {
     const { status, body } = await infer('broken-stream', { inputs: [] });
     expect(status).toBe(501);
