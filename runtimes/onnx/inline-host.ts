@@ -1,0 +1,47 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import { abortedError, runError } from './run-errors.js';
+import type { SessionHost } from './session-host.js';
+import { classifyRunError, createSession, describeSession, runSession } from './session-runner.js';
+import type { WireSessionOptions, WireSignature, WireTensor } from './wire.js';
+
+/**
+ * `workers: 0`: one session on the server thread. Runs block the event loop while they compute,
+ * so this is for tools and tests that want no threads, not for serving.
+ */
+export class InlineHost implements SessionHost {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly model: string,
+    private readonly session: InferenceSession,
+    readonly signature: WireSignature,
+  ) {}
+
+  /** Opens the session. */
+  static async open(model: string, file: string, options: WireSessionOptions): Promise<InlineHost> {
+    const session = await createSession(file, options);
+    return new InlineHost(model, session, describeSession(session));
+  }
+
+  run(
+    feeds: Record<string, WireTensor>,
+    fetches: string[],
+    signal: AbortSignal,
+  ): Promise<Record<string, WireTensor>> {
+    const result = this.tail.then(async () => {
+      if (signal.aborted) throw abortedError(signal);
+      try {
+        return await runSession(this.session, feeds, fetches);
+      } catch (err) {
+        throw runError(this.model, classifyRunError(err));
+      }
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    await this.session.release();
+  }
+}
