@@ -13,7 +13,9 @@ export function valueInfo(name: string, elemType: number, shape?: Dim[]): onnx.I
   const tensorType: onnx.TypeProto.ITensor = { elemType };
   if (shape) {
     tensorType.shape = {
-      dim: shape.map((dim) => (typeof dim === 'number' ? { dimValue: dim } : dim === null ? {} : { dimParam: dim })),
+      dim: shape.map((dim) =>
+        typeof dim === 'number' ? { dimValue: dim } : dim === null ? {} : { dimParam: dim },
+      ),
     };
   }
   return { name, type: { tensorType } };
@@ -31,10 +33,19 @@ export function node(
   name = '',
 ): onnx.INodeProto {
   const attribute = Object.entries(attributes).map(([key, value]) => attributeProto(key, value));
-  return { opType, input: inputs, output: outputs, attribute, name: name || `${opType}_${outputs.join('_')}` };
+  return {
+    opType,
+    input: inputs,
+    output: outputs,
+    attribute,
+    name: name || `${opType}_${outputs.join('_')}`,
+  };
 }
 
-function attributeProto(name: string, value: AttributeValue | { int: number } | { ints: number[] }): onnx.IAttributeProto {
+function attributeProto(
+  name: string,
+  value: AttributeValue | { int: number } | { ints: number[] },
+): onnx.IAttributeProto {
   const T = proto.AttributeProto.AttributeType;
   if (typeof value === 'number') return { name, type: T.FLOAT, f: value };
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
@@ -46,7 +57,12 @@ function attributeProto(name: string, value: AttributeValue | { int: number } | 
 }
 
 /** A constant tensor (initializer or Constant value). */
-export function tensor(name: string, elemType: number, dims: number[], values: number[] | string[]): onnx.ITensorProto {
+export function tensor(
+  name: string,
+  elemType: number,
+  dims: number[],
+  values: number[] | string[],
+): onnx.ITensorProto {
   const proto: onnx.ITensorProto = { name, dataType: elemType, dims };
   const T = ElementType;
   if (elemType === T.STRING) proto.stringData = (values as string[]).map((s) => new TextEncoder().encode(s));

@@ -10,6 +10,7 @@ import type { WireSessionOptions, WireSignature, WireTensor } from './wire.js';
  */
 export class InlineHost implements SessionHost {
   private tail: Promise<unknown> = Promise.resolve();
+  running = 0;
 
   private constructor(
     private readonly model: string,
@@ -30,10 +31,13 @@ export class InlineHost implements SessionHost {
   ): Promise<Record<string, WireTensor>> {
     const result = this.tail.then(async () => {
       if (signal.aborted) throw abortedError(signal);
+      this.running++;
       try {
         return await runSession(this.session, feeds, fetches);
       } catch (err) {
         throw runError(this.model, classifyRunError(err));
+      } finally {
+        this.running--;
       }
     });
     this.tail = result.catch(() => undefined);

@@ -37,6 +37,11 @@ export class OnnxModel extends MLModel {
   /** The validated `parameters.extra`, once loaded. */
   options: OnnxOptions | undefined;
 
+  /** Where the sessions run, once loaded (for diagnostics and tests). */
+  get sessionHost(): SessionHost | undefined {
+    return this.host;
+  }
+
   override async load(): Promise<void> {
     const file = await resolveModelFile(this.settings);
     const options = parseOnnxOptions(this.name, this.settings.parameters.extra, availableProviders());

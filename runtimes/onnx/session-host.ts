@@ -7,6 +7,8 @@ import type { WireSignature, WireTensor } from './wire.js';
 export interface SessionHost {
   /** The model's inputs and outputs, as the session reports them. */
   readonly signature: WireSignature;
+  /** Requests running on a session right now (for diagnostics and tests). */
+  readonly running: number;
   /**
    * Runs the model on `feeds` and returns the outputs named in `fetches`. Numeric feed buffers
    * may be transferred (detached). A request whose `signal` fires before it starts does not run.

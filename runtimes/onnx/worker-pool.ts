@@ -109,6 +109,15 @@ export class WorkerPool implements SessionHost {
     return this.slots.filter((slot) => slot.ready).length;
   }
 
+  get running(): number {
+    return this.slots.filter((slot) => slot.job).length;
+  }
+
+  /** The worker threads (for diagnostics and tests: terminating one shows how the pool recovers). */
+  get threads(): readonly Worker[] {
+    return this.slots.map((slot) => slot.worker);
+  }
+
   run(
     feeds: Record<string, WireTensor>,
     fetches: string[],
