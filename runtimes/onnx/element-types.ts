@@ -59,3 +59,40 @@ export function isOrtElementType(type: string): type is OrtElementType {
 export function unsupportedReason(type: string): string {
   return UNSUPPORTED[type] ?? `element type '${type}' is not supported by onnxruntime-node`;
 }
+
+/** ONNX's element type numbers (TensorProto.DataType) to onnxruntime's names. */
+const ONNX_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  21: 'uint4',
+  22: 'int4',
+};
+
+/**
+ * Rewrites onnxruntime-node's "Unsupported data type: 16" (raised when a model's input or output
+ * has a type it cannot carry) into a message that names the type and why.
+ */
+export function explainOpenError(message: string): string {
+  const match = /Unsupported data type: (\d+)/.exec(message);
+  if (!match) return message;
+  const name = ONNX_TYPE_NAMES[Number(match[1])] ?? `ONNX type ${match[1]}`;
+  return `an input or output has element type ${name}, which the runtime cannot serve: ${unsupportedReason(name)}`;
+}

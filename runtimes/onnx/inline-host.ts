@@ -1,4 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import { ModelLoadError } from 'mlserver-ts';
+import { explainOpenError } from './element-types.js';
 import { abortedError, runError } from './run-errors.js';
 import type { SessionHost } from './session-host.js';
 import { classifyRunError, createSession, describeSession, runSession } from './session-runner.js';
@@ -20,7 +22,15 @@ export class InlineHost implements SessionHost {
 
   /** Opens the session. */
   static async open(model: string, file: string, options: WireSessionOptions): Promise<InlineHost> {
-    const session = await createSession(file, options);
+    let session: InferenceSession;
+    try {
+      session = await createSession(file, options);
+    } catch (err) {
+      const message = explainOpenError(err instanceof Error ? err.message : String(err));
+      throw new ModelLoadError(`model '${model}': onnxruntime could not open ${file}: ${message}`, {
+        cause: err,
+      });
+    }
     return new InlineHost(model, session, describeSession(session));
   }
 

@@ -93,15 +93,18 @@ function ownData(tensor: ort.Tensor): ArrayBufferView | string[] {
 }
 
 /**
- * Sorts an onnxruntime failure into one caused by the request (400) or not (500). onnxruntime
- * reports status codes by name in its messages; INVALID_ARGUMENT and the shape and type checks
- * it runs on feeds are the request's fault.
+ * Sorts an onnxruntime failure into one caused by the request (400) or not (500). The runtime
+ * checks names, datatypes and declared shapes before running, so what onnxruntime still rejects
+ * is what those checks cannot see: its own feed checks (INVALID_ARGUMENT, rank, dimensions) and
+ * a node failing on the values or dynamic sizes it was fed ("Non-zero status code returned while
+ * running <op> node"), for example a broadcast of incompatible sizes. Anything else (out of
+ * memory, a failed kernel launch, a runtime bug) is a 500.
  */
 export function classifyRunError(err: unknown): WireRunError {
   const message = err instanceof Error ? err.message : String(err);
   const input =
-    /INVALID_ARGUMENT|Invalid rank|Got invalid dimensions|Unexpected input data type|invalid input|is missing in 'feeds'|Tensor element type/i.test(
+    /INVALID_ARGUMENT|Invalid rank|Got invalid dimensions|Unexpected input data type|invalid input|is missing in 'feeds'|Non-zero status code returned while running/i.test(
       message,
-    );
+    ) && !/out of memory|bad_alloc|CUDA failure|CUDNN failure/i.test(message);
   return { kind: input ? 'input' : 'internal', message };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InternalError, ModelLoadError, OverloadedError, UnavailableError } from 'mlserver-ts';
+import { explainOpenError } from './element-types.js';
 import { abortedError, runError } from './run-errors.js';
 import type { SessionHost } from './session-host.js';
 import type { WorkerInit } from './worker.js';
@@ -274,7 +275,7 @@ function spawn(script: URL, init: WorkerInit): Promise<{ worker: Worker; signatu
         cleanup();
         resolve({ worker, signature: message.signature });
       } else if (message.type === 'load-error') {
-        fail(new Error(`onnxruntime could not open ${init.file}: ${message.message}`));
+        fail(new Error(`onnxruntime could not open ${init.file}: ${explainOpenError(message.message)}`));
       }
     };
     const onError = (err: Error) => fail(new Error(`the session worker failed to start: ${err.message}`));

@@ -24,7 +24,8 @@ export async function startServer(root: string): Promise<RunningServer> {
     },
     'test',
   );
-  const server = new InferenceServer({ settings, importModule: (url) => import(url) });
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: quiet });
   const { http } = await server.start();
   await server.whenModelsLoaded();
   return {
