@@ -110,6 +110,11 @@ export class WorkerPool implements SessionHost {
     return this.slots.filter((slot) => slot.ready).length;
   }
 
+  /** Requests waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   get running(): number {
     return this.slots.filter((slot) => slot.job).length;
   }
