@@ -30,6 +30,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job: Job | undefined;
+  /** Called when the running job ends (close() waits for it). */
+  onIdle: (() => void) | undefined;
 }
 
 /** How the pool reports what happens to its workers (the server's logger fits). */
@@ -73,17 +75,21 @@ export class WorkerPool implements SessionHost {
     private readonly init: WorkerInit,
     private readonly limits: PoolLimits,
     private readonly logger: PoolLogger,
+    private readonly script: URL,
     readonly signature: WireSignature,
   ) {}
 
-  /** Starts `limits.workers` workers and resolves once every session is open. */
+  /**
+   * Starts `limits.workers` workers and resolves once every session is open. `script` is the
+   * worker program (tests pass stand-ins that speak the same messages).
+   */
   static async start(
     model: string,
     init: WorkerInit,
     limits: PoolLimits,
     logger: PoolLogger,
+    script = workerScript(),
   ): Promise<WorkerPool> {
-    const script = workerScript();
     if (!existsSync(fileURLToPath(script))) {
       throw new ModelLoadError(
         `the ONNX worker script ${fileURLToPath(script)} is missing: run 'npm run build'`,
@@ -100,7 +106,7 @@ export class WorkerPool implements SessionHost {
         cause: failed.reason,
       });
     }
-    const pool = new WorkerPool(model, init, limits, logger, workers[0]!.signature);
+    const pool = new WorkerPool(model, init, limits, logger, script, workers[0]!.signature);
     for (const { worker } of workers) pool.adopt(worker);
     return pool;
   }
@@ -159,14 +165,18 @@ export class WorkerPool implements SessionHost {
     });
   }
 
+  /**
+   * Refuses new requests, fails queued ones, lets running ones finish, then ends the workers.
+   * A worker is never terminated inside `run()`: onnxruntime's native call would return into a
+   * torn-down thread and abort the whole process.
+   */
   async close(): Promise<void> {
     this.closing = true;
     for (const job of this.queue.splice(0))
       this.settle(job, new UnavailableError(`model '${this.model}' was unloaded`));
     await Promise.all(
       this.slots.map(async (slot) => {
-        if (slot.job) this.settle(slot.job, new UnavailableError(`model '${this.model}' was unloaded`));
-        slot.job = undefined;
+        if (slot.job) await new Promise<void>((resolve) => (slot.onIdle = resolve));
         await slot.worker.terminate();
       }),
     );
@@ -195,7 +205,7 @@ export class WorkerPool implements SessionHost {
 
   /** Takes a started worker into the pool and watches it. */
   private adopt(worker: Worker): void {
-    const slot: Slot = { worker, ready: true, job: undefined };
+    const slot: Slot = { worker, ready: true, job: undefined, onIdle: undefined };
     this.slots.push(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (err) => this.onDeath(slot, `failed: ${err.message}`));
@@ -210,11 +220,13 @@ export class WorkerPool implements SessionHost {
     slot.job = undefined;
     if (message.type === 'result') this.settle(job, undefined, message.outputs);
     else this.settle(job, runError(this.model, message.error));
-    this.dispatch();
+    slot.onIdle?.();
+    if (!this.closing) this.dispatch();
   }
 
   /** A worker crashed or exited: fail its request, replace it. Runs once per worker. */
   private onDeath(slot: Slot, how: string): void {
+    slot.onIdle?.();
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closing) return;
     this.slots.splice(index, 1);
@@ -235,7 +247,7 @@ export class WorkerPool implements SessionHost {
 
   private replace(attempt: number): void {
     if (this.closing) return;
-    spawn(workerScript(), this.init).then(
+    spawn(this.script, this.init).then(
       ({ worker }) => {
         if (this.closing) {
           void worker.terminate();

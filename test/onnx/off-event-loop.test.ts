@@ -79,16 +79,14 @@ describe('ONNX sessions run off the event loop', () => {
     expect(order.indexOf('slow')).toBe(2);
   });
 
-  test('a dead worker fails its request with a 500, is replaced, and the model stays served', async () => {
-    const doomed = infer(running.url, 'slow', slowRequest(30_000));
-    await until(() => pool('slow').running === 1, 'the slow model runs');
+  test('a worker that exits is replaced and the model stays served', async () => {
+    // Terminated while idle: terminating a worker inside onnxruntime's native run() would abort
+    // the process (see WorkerPool.close); dying mid-request is covered in worker-pool.test.ts.
     const worker = pool('slow').threads[0]!;
     await worker.terminate();
-    const reply = await doomed;
-    expect(reply.status).toBe(500);
-    expect(reply.body.error).toContain("model 'slow': the worker running this request exited");
     const after = await infer(running.url, 'slow', slowRequest(1));
     expect(after.status).toBe(200);
+    expect(pool('slow').threads).toHaveLength(1);
     expect(pool('slow').threads[0]).not.toBe(worker);
   });
 
