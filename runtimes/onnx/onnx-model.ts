@@ -88,6 +88,20 @@ export class OnnxModel extends MLModel {
     return response;
   }
 
+  /**
+   * One response per request, in order (Triton's ModelStreamInfer): a client can stream windows
+   * of audio to a stateful model, carrying the state from each response into the next request.
+   */
+  override async *predictStream(
+    requests: AsyncIterable<InferenceRequest>,
+    context: InferenceContext,
+  ): AsyncIterable<InferenceResponse> {
+    for await (const request of requests) {
+      if (context.signal.aborted) return;
+      yield await this.predict(request, context);
+    }
+  }
+
   override async unload(): Promise<void> {
     const host = this.host;
     this.host = undefined;

@@ -159,4 +159,43 @@ describe('bundled ONNX models over REST, compared with a direct onnxruntime-node
     expect(reply.status).toBe(400);
     expect(reply.body.error).toContain("input 'input' has shape [1,256]");
   });
+
+  test('iris-classifier over SSE (infer_stream): one event, the same outputs as unary infer', async () => {
+    const body = {
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [5.9, 3.0, 4.2, 1.5] }],
+    };
+    const response = await fetch(`${running.url}/v2/models/iris-classifier/infer_stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    const events = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice('data: '.length)) as { outputs: unknown[] });
+    expect(events).toHaveLength(1);
+    const unary = await infer(running.url, 'iris-classifier', body);
+    expect(events[0]!.outputs).toEqual(unary.body.outputs);
+    expect(output(unary, 'class_name').data).toEqual(['versicolor']);
+  });
+
+  test('a stream of requests gets one response per request, in order (as gRPC ModelStreamInfer sends them)', async () => {
+    async function* requests() {
+      for (let i = 0; i < 3; i++) {
+        yield {
+          inputs: [
+            { name: 'INPUT0', datatype: 'INT32' as const, shape: [1, 16], data: new Array(16).fill(i) },
+            { name: 'INPUT1', datatype: 'INT32' as const, shape: [1, 16], data: new Array(16).fill(1) },
+          ],
+        };
+      }
+    }
+    const context = { signal: new AbortController().signal, headers: {}, requestId: 'stream' };
+    const sums: unknown[] = [];
+    for await (const response of running.onnxModel('simple').predictStream(requests(), context)) {
+      sums.push(Array.from(response.outputs[0]!.data as Int32Array)[0]);
+    }
+    expect(sums).toEqual([1, 2, 3]);
+  });
 });
