@@ -48,6 +48,7 @@ export class OnnxModel extends MLModel {
     const sessionOptions: WireSessionOptions = {
       graphOptimizationLevel: options.graph_optimization_level,
       executionProviders: options.execution_providers,
+      logSeverityLevel: options.log_severity_level,
     };
     if (options.intra_op_num_threads !== undefined)
       sessionOptions.intraOpNumThreads = options.intra_op_num_threads;

@@ -15,6 +15,8 @@ export interface OnnxOptions {
   graph_optimization_level: 'disabled' | 'basic' | 'extended' | 'all';
   /** Execution providers in order of preference; `cpu` unless the installed build offers more. */
   execution_providers: string[];
+  /** onnxruntime's own log level: 0 verbose, 1 info, 2 warning, 3 error, 4 fatal. */
+  log_severity_level: 0 | 1 | 2 | 3 | 4;
 }
 
 const schema = {
@@ -26,6 +28,7 @@ const schema = {
     intra_op_num_threads: { type: 'integer', minimum: 1 },
     inter_op_num_threads: { type: 'integer', minimum: 1 },
     graph_optimization_level: { enum: ['disabled', 'basic', 'extended', 'all'], default: 'all' },
+    log_severity_level: { type: 'integer', minimum: 0, maximum: 4, default: 2 },
     execution_providers: {
       type: 'array',
       minItems: 1,

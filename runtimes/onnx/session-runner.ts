@@ -18,6 +18,7 @@ export async function createSession(
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.graphOptimizationLevel,
     executionProviders: options.executionProviders,
+    logSeverityLevel: options.logSeverityLevel,
   };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   if (options.interOpNumThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpNumThreads;

@@ -31,6 +31,7 @@ export interface WireSessionOptions {
   interOpNumThreads?: number;
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
   executionProviders: string[];
+  logSeverityLevel: 0 | 1 | 2 | 3 | 4;
 }
 
 /** Why a run failed: `input` when onnxruntime rejected what the request carried. */

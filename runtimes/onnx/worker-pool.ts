@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { InternalError, ModelLoadError, OverloadedError, UnavailableError } from 'mlserver-ts';
-import { explainOpenError } from './element-types.js';
 import { abortedError, runError } from './run-errors.js';
+import { spawn } from './worker-spawn.js';
 import type { SessionHost } from './session-host.js';
 import type { WorkerInit } from './worker.js';
 import {
@@ -121,6 +121,7 @@ export class WorkerPool implements SessionHost {
     return this.queue.length;
   }
 
+  /** Requests running on a worker now. */
   get running(): number {
     return this.slots.filter((slot) => slot.job).length;
   }
@@ -276,35 +277,4 @@ export class WorkerPool implements SessionHost {
     if (error) job.reject(error);
     else job.resolve(outputs!);
   }
-}
-
-/** Starts one worker and waits until its session is open. */
-function spawn(script: URL, init: WorkerInit): Promise<{ worker: Worker; signature: WireSignature }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: init });
-    const fail = (err: Error) => {
-      cleanup();
-      void worker.terminate();
-      reject(err);
-    };
-    const onMessage = (message: FromWorker) => {
-      if (message.type === 'ready') {
-        cleanup();
-        resolve({ worker, signature: message.signature });
-      } else if (message.type === 'load-error') {
-        fail(new Error(`onnxruntime could not open ${init.file}: ${explainOpenError(message.message)}`));
-      }
-    };
-    const onError = (err: Error) => fail(new Error(`the session worker failed to start: ${err.message}`));
-    const onExit = (code: number) =>
-      fail(new Error(`the session worker exited with code ${code} while starting`));
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }

@@ -32,7 +32,10 @@ export async function runBackendTest(folder: string): Promise<Outcome> {
     {
       name: test,
       implementation: 'onnx',
-      parameters: { uri: 'model.onnx', extra: { workers: 0, intra_op_num_threads: 1 } },
+      parameters: {
+        uri: 'model.onnx',
+        extra: { workers: 0, intra_op_num_threads: 1, log_severity_level: 3 },
+      },
       folder,
       source: path.join(folder, 'model-settings.json'),
     },

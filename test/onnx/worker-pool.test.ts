@@ -7,7 +7,11 @@ const logs: string[] = [];
 const logger = { warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
 const init = {
   file: 'unused.onnx',
-  options: { graphOptimizationLevel: 'all' as const, executionProviders: ['cpu'] },
+  options: {
+    graphOptimizationLevel: 'all' as const,
+    executionProviders: ['cpu'],
+    logSeverityLevel: 2 as const,
+  },
 };
 
 function feeds(first: number): Record<string, WireTensor> {
