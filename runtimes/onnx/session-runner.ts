@@ -70,12 +70,13 @@ export async function runSession(
   feeds: Record<string, WireTensor>,
   fetches: string[],
 ): Promise<Record<string, WireTensor>> {
-  const ortFeeds: Record<string, ort.Tensor> = {};
+  // Null prototypes: tensor names are arbitrary, `__proto__` included.
+  const ortFeeds: Record<string, ort.Tensor> = Object.create(null);
   for (const [name, tensor] of Object.entries(feeds)) {
     ortFeeds[name] = new ort.Tensor(tensor.type, tensor.data as ort.Tensor.DataType, tensor.dims);
   }
   const results = await session.run(ortFeeds, fetches);
-  const outputs: Record<string, WireTensor> = {};
+  const outputs: Record<string, WireTensor> = Object.create(null);
   for (const name of fetches) {
     const value = results[name];
     if (!(value instanceof ort.Tensor)) throw new Error(`output '${name}' is not a tensor`);

@@ -4,7 +4,15 @@ import path from 'node:path';
 import { ElementType as T, encodeModel, graph, node, valueInfo } from '../../scripts/onnx-builder.js';
 
 /** Tensor names as real models have them: digits, dots, colons, even JSON. */
-export const ODD_NAMES = ['53', 'x.1', 'softmax_11.tmp_0', '{"a": [1, "b"]}', 'input:0'];
+export const ODD_NAMES = [
+  '53',
+  'x.1',
+  'softmax_11.tmp_0',
+  '{"a": [1, "b"]}',
+  'input:0',
+  '__proto__',
+  'constructor',
+];
 
 /** Identity per input: `name` → `name/out`, each of the given element type and shape. */
 export function identityModel(
