@@ -69,6 +69,8 @@ export class WorkerPool implements SessionHost {
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closing = false;
+  /** Why the last replacement worker failed to start, while no worker is running. */
+  private spawnFailure: string | undefined;
 
   private constructor(
     private readonly model: string,
@@ -138,6 +140,11 @@ export class WorkerPool implements SessionHost {
   ): Promise<Record<string, WireTensor>> {
     if (this.closing) return Promise.reject(new UnavailableError(`model '${this.model}' is unloading`));
     if (signal.aborted) return Promise.reject(abortedError(signal));
+    if (this.slots.length === 0 && this.spawnFailure) {
+      return Promise.reject(
+        new InternalError(`model '${this.model}' has no working session: ${this.spawnFailure}`),
+      );
+    }
     if (this.queue.length >= this.limits.maxQueue) {
       return Promise.reject(
         new OverloadedError(
@@ -254,10 +261,12 @@ export class WorkerPool implements SessionHost {
           void worker.terminate();
           return;
         }
+        this.spawnFailure = undefined;
         this.adopt(worker);
       },
       (err: Error) => {
         this.logger.error(`model '${this.model}': replacing a worker failed: ${err.message}`);
+        this.spawnFailure = err.message;
         if (this.slots.length === 0) {
           for (const job of this.queue.splice(0)) {
             this.settle(

@@ -1,3 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InternalError, UnavailableError } from '../../server/errors.js';
 import { WorkerPool } from '../../runtimes/onnx/worker-pool.js';
 import type { WireTensor } from '../../runtimes/onnx/wire.js';
@@ -64,5 +68,42 @@ describe('WorkerPool', () => {
     await expect(pool.run(feeds(1), ['y'], new AbortController().signal)).rejects.toBeInstanceOf(
       UnavailableError,
     );
+  });
+
+  test('while no worker can be started, requests fail at once with the reason; service resumes when it can', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-pool-'));
+    const file = path.join(dir, 'model.onnx');
+    const pool = await WorkerPool.start(
+      'broken',
+      { ...init, file },
+      { workers: 1, maxQueue: 8 },
+      logger,
+      FLAKY,
+    );
+    try {
+      const signal = new AbortController().signal;
+      await writeFile(`${file}.broken`, '');
+      await expect(pool.run(feeds(666), ['y'], signal)).rejects.toBeInstanceOf(InternalError);
+      let refused: Error | undefined;
+      for (let i = 0; i < 400 && !refused; i++) {
+        refused = await pool.run(feeds(1), ['y'], signal).then(
+          () => undefined,
+          (err: Error) => err,
+        );
+        if (!refused) await sleep(5);
+      }
+      expect(refused?.message).toContain("model 'broken' has no working session");
+      expect(refused?.message).toContain('the model file is broken');
+      await rm(`${file}.broken`);
+      let served: Record<string, WireTensor> | undefined;
+      for (let i = 0; i < 400 && !served; i++) {
+        served = await pool.run(feeds(4), ['y'], signal).catch(() => undefined);
+        if (!served) await sleep(25);
+      }
+      expect(Array.from(served!.y!.data as Float32Array)).toEqual([4, 1]);
+    } finally {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
