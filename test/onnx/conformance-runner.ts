@@ -22,11 +22,11 @@ const ATOL = 1e-7;
 
 /**
  * Runs one ONNX backend test through the runtime's own path: load the model with the ONNX
- * runtime (in-process session), turn each test-data TensorProto into a protocol request, check it
+ * runtime (in-process session, or `workers` worker threads), turn each test-data TensorProto into a protocol request, check it
  * as the server does, predict, and compare every output with the expected TensorProto (ONNX's
  * tolerances: rtol 1e-3, atol 1e-7; integers, booleans and strings exactly).
  */
-export async function runBackendTest(folder: string): Promise<Outcome> {
+export async function runBackendTest(folder: string, workers = 0): Promise<Outcome> {
   const test = path.basename(folder);
   const settings = modelSettingsValidator.validate(
     {
@@ -34,7 +34,7 @@ export async function runBackendTest(folder: string): Promise<Outcome> {
       implementation: 'onnx',
       parameters: {
         uri: 'model.onnx',
-        extra: { workers: 0, intra_op_num_threads: 1, log_severity_level: 3 },
+        extra: { workers, intra_op_num_threads: 1, log_severity_level: 3 },
       },
       folder,
       source: path.join(folder, 'model-settings.json'),

@@ -37,4 +37,20 @@ describe('ONNX backend node tests (libonnx-testdata) through the runtime', () =>
     expect(unexplained).toEqual([]);
     expect(outcomes.length).toBeGreaterThan(900);
   }, 600_000);
+
+  test('a sample of them gives the same outcome through a worker thread (transferred tensors)', async () => {
+    const tests = (await readdir(NODE_TESTS)).sort().filter((_, i) => i % 4 === 0);
+    const differing: string[] = [];
+    for (const test of tests) {
+      const folder = path.join(NODE_TESTS, test);
+      const [inline, pooled] = [await runBackendTest(folder, 0), await runBackendTest(folder, 1)];
+      if (inline.category !== pooled.category)
+        differing.push(`${test}: ${inline.category} vs ${pooled.category}`);
+    }
+    console.log(
+      `ONNX conformance through a worker: ${tests.length - differing.length} of ${tests.length} sampled tests agree`,
+    );
+    expect(differing).toEqual([]);
+    expect(tests.length).toBeGreaterThan(200);
+  }, 600_000);
 });
