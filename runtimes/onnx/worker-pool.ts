@@ -28,7 +28,6 @@ interface Job {
 /** One worker thread and the job it is running. */
 interface Slot {
   worker: Worker;
-  ready: boolean;
   job: Job | undefined;
   /** Called when the running job ends (close() waits for it). */
   onIdle: (() => void) | undefined;
@@ -113,11 +112,6 @@ export class WorkerPool implements SessionHost {
     return pool;
   }
 
-  /** Number of workers with an open session. */
-  get readyWorkers(): number {
-    return this.slots.filter((slot) => slot.ready).length;
-  }
-
   /** Requests waiting for a worker. */
   get queued(): number {
     return this.queue.length;
@@ -183,7 +177,7 @@ export class WorkerPool implements SessionHost {
     for (const job of this.queue.splice(0))
       this.settle(job, new UnavailableError(`model '${this.model}' was unloaded`));
     await Promise.all(
-      this.slots.map(async (slot) => {
+      [...this.slots].map(async (slot) => {
         if (slot.job) await new Promise<void>((resolve) => (slot.onIdle = resolve));
         await slot.worker.terminate();
       }),
@@ -194,7 +188,7 @@ export class WorkerPool implements SessionHost {
   /** Hands queued jobs to idle workers. */
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!slot.ready || slot.job) continue;
+      if (slot.job) continue;
       const job = this.queue.shift();
       if (!job) return;
       job.signal.removeEventListener('abort', job.onAbort);
@@ -213,7 +207,7 @@ export class WorkerPool implements SessionHost {
 
   /** Takes a started worker into the pool and watches it. */
   private adopt(worker: Worker): void {
-    const slot: Slot = { worker, ready: true, job: undefined, onIdle: undefined };
+    const slot: Slot = { worker, job: undefined, onIdle: undefined };
     this.slots.push(slot);
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (err) => this.onDeath(slot, `failed: ${err.message}`));
@@ -232,23 +226,23 @@ export class WorkerPool implements SessionHost {
     if (!this.closing) this.dispatch();
   }
 
-  /** A worker crashed or exited: fail its request, replace it. Runs once per worker. */
+  /** A worker crashed or exited: fail its request, replace it (unless closing). Runs once per worker. */
   private onDeath(slot: Slot, how: string): void {
-    slot.onIdle?.();
     const index = this.slots.indexOf(slot);
-    if (index < 0 || this.closing) return;
+    if (index < 0) return;
     this.slots.splice(index, 1);
     const job = slot.job;
     slot.job = undefined;
     if (job) {
+      const replacing = this.closing ? '' : '; the worker is being replaced';
       this.settle(
         job,
-        new InternalError(
-          `model '${this.model}': the worker running this request ${how}; the worker is being replaced`,
-        ),
+        new InternalError(`model '${this.model}': the worker running this request ${how}${replacing}`),
       );
     }
+    slot.onIdle?.();
     void slot.worker.terminate();
+    if (this.closing) return;
     this.logger.warn(`model '${this.model}': an ONNX session worker ${how}; starting a replacement`);
     this.replace(0);
   }
