@@ -1,7 +1,7 @@
 import { DATATYPE_INFO, InvalidInputError, type RequestInput } from 'mlserver-ts';
 import type { OrtElementType } from './element-types.js';
 import { toHalfBits } from './float16.js';
-import type { WireTensor } from './wire.js';
+import { isArrayBuffer, type WireTensor } from './wire.js';
 
 const FLOAT_WORDS: Readonly<Record<string, number>> = {
   NaN: Number.NaN,
@@ -34,19 +34,19 @@ function decodeData(input: RequestInput, type: OrtElementType): ArrayBufferView 
       );
     case 'float16':
       // A Uint16Array already holds half-precision bit patterns (binary transports); lists hold numbers.
-      if (data instanceof Uint16Array) return owned(data);
+      if (data instanceof Uint16Array) return owned(data, Uint16Array);
       return Uint16Array.from(data, (value) => toHalfBits(toFloat(value)));
     case 'int64':
     case 'uint64': {
       const Ctor = type === 'int64' ? BigInt64Array : BigUint64Array;
-      if (data instanceof Ctor) return owned(data);
+      if (data instanceof Ctor) return owned<BigInt64Array | BigUint64Array>(data, Ctor as never);
       const out = new Ctor(data.length);
       for (let i = 0; i < data.length; i++) out[i] = BigInt(data[i] as bigint | number | string);
       return out;
     }
     default: {
       const Ctor = DATATYPE_INFO[input.datatype].array!;
-      if (data instanceof Ctor) return owned(data);
+      if (data instanceof Ctor) return owned<ArrayBufferView>(data as ArrayBufferView, Ctor as never);
       const out = new Ctor(data.length) as unknown as { [index: number]: number; length: number };
       for (let i = 0; i < data.length; i++) out[i] = toFloat(data[i]);
       return out as unknown as ArrayBufferView;
@@ -54,10 +54,14 @@ function decodeData(input: RequestInput, type: OrtElementType): ArrayBufferView 
   }
 }
 
-/** The typed array itself when it owns its whole buffer (then it is transferred), else a copy. */
-function owned<T extends ArrayBufferView & { slice(): T }>(array: T): T {
+/**
+ * The typed array itself when it is a plain `Ctor` owning its whole buffer (then it is
+ * transferred), else a copy into a new `Ctor` (a Node Buffer, for one, is a view into a pool).
+ */
+function owned<T extends ArrayBufferView>(array: T, Ctor: new (source: T) => T): T {
   const whole = array.byteOffset === 0 && array.byteLength === array.buffer.byteLength;
-  return whole && array.buffer instanceof ArrayBuffer ? array : array.slice();
+  const plain = array.constructor === Ctor && isArrayBuffer(array.buffer);
+  return whole && plain ? array : new Ctor(array);
 }
 
 function toFloat(value: unknown): number {

@@ -56,13 +56,14 @@ export function transferables(tensors: Record<string, WireTensor>): ArrayBuffer[
   for (const tensor of Object.values(tensors)) {
     if (Array.isArray(tensor.data)) continue;
     const view = tensor.data as ArrayBufferView;
-    if (
-      view.buffer instanceof ArrayBuffer &&
-      view.byteOffset === 0 &&
-      view.byteLength === view.buffer.byteLength
-    ) {
+    if (isArrayBuffer(view.buffer) && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) {
       buffers.add(view.buffer);
     }
   }
   return [...buffers];
+}
+
+/** True for a transferable ArrayBuffer (not a SharedArrayBuffer), from any realm. */
+export function isArrayBuffer(buffer: ArrayBufferLike): buffer is ArrayBuffer {
+  return Object.prototype.toString.call(buffer) === '[object ArrayBuffer]';
 }

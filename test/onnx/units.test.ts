@@ -2,6 +2,8 @@ import { fromHalfBits, toHalfBits } from '../../runtimes/onnx/float16.js';
 import { defaultWorkers, parseOnnxOptions } from '../../runtimes/onnx/options.js';
 import { DATATYPE_TO_ORT, ORT_TO_DATATYPE, explainOpenError } from '../../runtimes/onnx/element-types.js';
 import { classifyRunError } from '../../runtimes/onnx/session-runner.js';
+import { decodeInput } from '../../runtimes/onnx/tensor-decode.js';
+import { transferables } from '../../runtimes/onnx/wire.js';
 import { DATATYPE_INFO } from '../../server/codecs/datatypes.js';
 
 describe('float16', () => {
@@ -89,5 +91,36 @@ describe('onnxruntime errors', () => {
       classifyRunError(new Error("Non-zero status code returned while running Add node. Name:'a'")).kind,
     ).toBe('input');
     expect(classifyRunError(new Error('std::bad_alloc')).kind).toBe('internal');
+  });
+});
+
+describe('decoding inputs for a worker', () => {
+  test('a typed array that owns its buffer is passed on as is, to be transferred', () => {
+    const data = Float32Array.from([1, 2, 3]);
+    const tensor = decodeInput({ name: 'x', datatype: 'FP32', shape: [3], data }, 'float32');
+    expect(tensor.data).toBe(data);
+    const buffers = transferables({ x: tensor });
+    expect(buffers).toHaveLength(1);
+    expect(buffers[0]).toBe(data.buffer);
+  });
+
+  test('a view into a shared buffer (a Node Buffer) is copied, never transferred', () => {
+    const pool = Buffer.from([9, 1, 2, 3, 9]);
+    const view = pool.subarray(1, 4);
+    const tensor = decodeInput({ name: 'x', datatype: 'UINT8', shape: [3], data: view }, 'uint8');
+    expect(tensor.data).not.toBe(view);
+    expect((tensor.data as Uint8Array).constructor).toBe(Uint8Array);
+    expect(Array.from(tensor.data as Uint8Array)).toEqual([1, 2, 3]);
+    const buffers = transferables({ x: tensor });
+    expect(buffers).toHaveLength(1);
+    expect(buffers[0]).toBe((tensor.data as Uint8Array).buffer);
+  });
+
+  test('JSON lists become typed arrays; 64-bit integers exactly', () => {
+    const tensor = decodeInput(
+      { name: 'x', datatype: 'INT64', shape: [2], data: ['9223372036854775807', -5] },
+      'int64',
+    );
+    expect(Array.from(tensor.data as BigInt64Array)).toEqual([9223372036854775807n, -5n]);
   });
 });
