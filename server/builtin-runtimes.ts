@@ -5,5 +5,6 @@ import type { RuntimeLoader } from './runtime-loader.js';
  * only when a model uses it.
  */
 export function registerBuiltinRuntimes(loader: RuntimeLoader): RuntimeLoader {
+  loader.register('onnx', async () => (await import('../runtimes/onnx/index.js')).OnnxModel);
   return loader;
 }

@@ -1,0 +1,125 @@
+import {
+  type InferenceContext,
+  type InferenceRequest,
+  type InferenceResponse,
+  MLModel,
+  type ModelMetadata,
+  ModelNotReadyError,
+} from 'mlserver-ts';
+import { InlineHost } from './inline-host.js';
+import { resolveModelFile } from './model-file.js';
+import { type OnnxOptions, parseOnnxOptions } from './options.js';
+import { checkRequest } from './request-check.js';
+import type { SessionHost } from './session-host.js';
+import { availableProviders } from './session-runner.js';
+import { type ServedSignature, servedSignature } from './signature.js';
+import { decodeInput } from './tensor-decode.js';
+import { encodeOutput } from './tensor-encode.js';
+import type { WireSessionOptions, WireTensor } from './wire.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** The platform the metadata reports, as Triton names it. */
+export const ONNX_PLATFORM = 'onnxruntime_onnx';
+
+const stderrLogger = {
+  warn: (message: string) => console.warn(`[mlserver-ts onnx] ${message}`),
+  error: (message: string) => console.error(`[mlserver-ts onnx] ${message}`),
+};
+
+/**
+ * The built-in ONNX runtime (`"implementation": "onnx"`): serves a `.onnx` file with
+ * onnxruntime-node, its sessions in worker threads so the server stays responsive while a
+ * model computes. Inputs, outputs, datatypes and shapes come from the model.
+ */
+export class OnnxModel extends MLModel {
+  private host: SessionHost | undefined;
+  private signature: ServedSignature | undefined;
+  /** The validated `parameters.extra`, once loaded. */
+  options: OnnxOptions | undefined;
+
+  /** Where the sessions run, once loaded (for diagnostics and tests). */
+  get sessionHost(): SessionHost | undefined {
+    return this.host;
+  }
+
+  override async load(): Promise<void> {
+    const file = await resolveModelFile(this.settings);
+    const options = parseOnnxOptions(this.name, this.settings.parameters.extra, availableProviders());
+    const sessionOptions: WireSessionOptions = {
+      graphOptimizationLevel: options.graph_optimization_level,
+      executionProviders: options.execution_providers,
+      logSeverityLevel: options.log_severity_level,
+    };
+    if (options.intra_op_num_threads !== undefined)
+      sessionOptions.intraOpNumThreads = options.intra_op_num_threads;
+    if (options.inter_op_num_threads !== undefined)
+      sessionOptions.interOpNumThreads = options.inter_op_num_threads;
+    const host =
+      options.workers === 0
+        ? await InlineHost.open(this.name, file, sessionOptions)
+        : await WorkerPool.start(
+            this.name,
+            { file, options: sessionOptions },
+            { workers: options.workers, maxQueue: options.max_queue },
+            stderrLogger,
+          );
+    try {
+      this.signature = servedSignature(host.signature, this.settings);
+    } catch (err) {
+      await host.close();
+      throw err;
+    }
+    this.host = host;
+    this.options = options;
+  }
+
+  override async predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
+    const { host, signature } = this;
+    if (!host || !signature) throw new ModelNotReadyError(`model '${this.name}' is not loaded`);
+    const { inputs, fetches } = checkRequest(this.name, signature, request);
+    const feeds: Record<string, WireTensor> = Object.create(null);
+    for (const [input, expected] of inputs) feeds[input.name] = decodeInput(input, expected.type);
+    const results = await host.run(feeds, fetches, context.signal);
+    const response: InferenceResponse = {
+      model_name: this.name,
+      outputs: fetches.map((name) => encodeOutput(name, results[name]!)),
+    };
+    if (this.version !== undefined) response.model_version = this.version;
+    if (request.id !== undefined) response.id = request.id;
+    return response;
+  }
+
+  /**
+   * One response per request, in order (Triton's ModelStreamInfer): a client can stream windows
+   * of audio to a stateful model, carrying the state from each response into the next request.
+   */
+  override async *predictStream(
+    requests: AsyncIterable<InferenceRequest>,
+    context: InferenceContext,
+  ): AsyncIterable<InferenceResponse> {
+    for await (const request of requests) {
+      if (context.signal.aborted) return;
+      yield await this.predict(request, context);
+    }
+  }
+
+  override async unload(): Promise<void> {
+    const host = this.host;
+    this.host = undefined;
+    await host?.close();
+  }
+
+  override async metadata(): Promise<ModelMetadata> {
+    const { name, versions, platform } = this.settings;
+    const signature = this.signature;
+    return {
+      name,
+      versions: [...versions],
+      platform: platform || ONNX_PLATFORM,
+      inputs: signature ? [...signature.inputs.values()].map((t) => t.metadata) : [...this.settings.inputs],
+      outputs: signature
+        ? [...signature.outputs.values()].map((t) => t.metadata)
+        : [...this.settings.outputs],
+    };
+  }
+}
