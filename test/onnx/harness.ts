@@ -7,6 +7,8 @@ import type { OnnxModel } from '../../runtimes/onnx/index.js';
 export interface RunningServer {
   server: InferenceServer;
   url: string;
+  /** host:port of the gRPC listener (MLServer flavour). */
+  grpcAddress: string;
   stop(): Promise<void>;
   /** The loaded ONNX runtime instance of a model. */
   onnxModel(name: string): OnnxModel;
@@ -18,6 +20,7 @@ export async function startServer(root: string): Promise<RunningServer> {
     {
       model_repository_root: root,
       http_port: 0,
+      grpc_port: 0,
       metrics_endpoint: null,
       host: '127.0.0.1',
       shutdown_grace_period: 1,
@@ -26,11 +29,12 @@ export async function startServer(root: string): Promise<RunningServer> {
   );
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: quiet });
-  const { http } = await server.start();
+  const { http, grpc } = await server.start();
   await server.whenModelsLoaded();
   return {
     server,
     url: `http://127.0.0.1:${http}`,
+    grpcAddress: `127.0.0.1:${grpc}`,
     stop: () => server.stop(),
     onnxModel: (name) => server.registry.get(name).model as OnnxModel,
   };
