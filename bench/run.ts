@@ -1,0 +1,111 @@
+/**
+ * `npm run bench [-- --quick]`: starts the real server (built CLI) and the bare baselines as
+ * separate processes, runs every scenario against both, prints a table with ratios and targets,
+ * and writes `bench/results/<timestamp>.json`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assembleRepo } from './bench-repo.js';
+import { parseArgs, selected } from './config.js';
+import type { BenchContext } from './context.js';
+import { loadInferenceProto } from './load/grpc-proto.js';
+import { describeMachine } from './machine.js';
+import type { Measurement } from './measurement.js';
+import type { BenchProcess } from './processes.js';
+import { SCENARIOS } from './scenarios/index.js';
+import { startGrpcBaseline, startHttpBaseline, startServer, waitForModels } from './start.js';
+import { summarise } from './summary.js';
+import { formatTable } from './table.js';
+import { TARGETS } from './targets.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<void> {
+  const config = parseArgs(process.argv.slice(2), repoRoot);
+  const machine = describeMachine();
+  if (!existsSync(path.join(repoRoot, 'dist', 'server', 'cli.js'))) {
+    throw new Error('dist/server/cli.js is missing: run `npm run build` first');
+  }
+  const startedAt = new Date();
+  log(`mlserver-ts bench (${config.mode}): ${machine.cores} cores (${machine.cpuModel}), ${machine.node}`);
+  log(`load generator: ${machine.loadGenerator}`);
+
+  const repo = assembleRepo(repoRoot);
+  const proto = loadInferenceProto(config.protosDir);
+  const processes: BenchProcess[] = [];
+  const measurements: Measurement[] = [];
+  try {
+    const [server, httpBaseline, grpcBaseline] = await Promise.all([
+      startServer(repoRoot, repo.folder),
+      startHttpBaseline(repoRoot),
+      proto ? startGrpcBaseline(repoRoot, config.protosDir) : undefined,
+    ]);
+    processes.push(server, httpBaseline, ...(grpcBaseline ? [grpcBaseline] : []));
+    const serverHttp = `http://127.0.0.1:${server.ports.http}`;
+    const models = await waitForModels(serverHttp, 60_000);
+    for (const m of models) log(`model ${m.name}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
+    for (const name of repo.missing) log(`model ${name}: not bundled in model-repository/`);
+    const v2 = (await (await fetch(`${serverHttp}/v2`)).json()) as { extensions?: string[] };
+    const grpcUnavailable = !proto
+      ? `no GRPCInferenceService proto under ${path.relative(repoRoot, config.protosDir) || config.protosDir}`
+      : server.ports.grpc === undefined
+        ? 'the server logged no gRPC port'
+        : undefined;
+    const context: BenchContext = {
+      config,
+      server: { http: serverHttp, grpc: server.ports.grpc ? `127.0.0.1:${server.ports.grpc}` : undefined },
+      baseline: {
+        http: `http://127.0.0.1:${httpBaseline.ports.http}`,
+        grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
+      },
+      serverProcess: server,
+      proto,
+      grpcUnavailable,
+      readyModels: new Set(models.filter((m) => m.state === 'READY').map((m) => m.name)),
+      extensions: v2.extensions ?? [],
+    };
+    for (const scenario of SCENARIOS) {
+      if (!selected(config, scenario.id)) continue;
+      log(`scenario ${scenario.id} …`);
+      const rows = await scenario.run(context);
+      measurements.push(...rows);
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    repo.remove();
+  }
+
+  const rows = summarise(measurements, TARGETS);
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  process.stdout.write(
+    'Latencies in ms (p50/p90/p99). Ratio = server / baseline, measured in the same run. Targets are reported, not enforced.\n',
+  );
+  const resultsDir = path.join(repoRoot, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${startedAt.toISOString().replaceAll(':', '-')}.json`);
+  const record = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    config,
+    machine,
+    rows,
+    measurements,
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  log(`results: ${path.relative(repoRoot, file)}`);
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,14 @@
+import type { Scenario } from '../context.js';
+import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
+import { restInfer } from './rest-infer.js';
+import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
+
+/** Every scenario, in the order a run measures them. */
+export const SCENARIOS: readonly Scenario[] = [
+  restInfer,
+  grpcInferTyped,
+  grpcInferRaw,
+  sseGenerateStream,
+  grpcStreamPerRequest,
+  grpcLongLivedStream,
+];
