@@ -15,11 +15,16 @@ export interface BenchConfig {
   only: string[];
   /** Where the gRPC protos are (the repo's `protos/` unless `--protos`). */
   protosDir: string;
+  /** The server's built CLI (`dist/server/cli.js` unless `--cli`, e.g. to measure another build). */
+  cli: string;
 }
 
 const MB = 1024 * 1024;
 
-/** Parses the bench's arguments: `--quick`, `--duration <s>`, `--held <n>`, `--only <id,…>`, `--protos <dir>`. */
+/**
+ * Parses the bench's arguments: `--quick`, `--duration <s>` (per measured point), `--held <n>`,
+ * `--only <id,…>`, `--protos <dir>`, `--cli <path>`.
+ */
 export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfig {
   const quick = argv.includes('--quick');
   const value = (flag: string) => {
@@ -38,6 +43,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     largeRequests: quick ? { [4 * MB]: 3, [64 * MB]: 1 } : { [4 * MB]: 20, [64 * MB]: 3 },
     only: (value('--only') ?? '').split(',').filter(Boolean),
     protosDir: value('--protos') ?? `${repoRoot}/protos`,
+    cli: value('--cli') ?? `${repoRoot}/dist/server/cli.js`,
   };
 }
 

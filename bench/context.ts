@@ -11,6 +11,12 @@ export interface Endpoints {
   grpc?: string;
 }
 
+/** A server process the bench started, with where it listens. */
+export interface RunningServer {
+  process: BenchProcess;
+  endpoints: Endpoints;
+}
+
 /** Everything a scenario needs: the config, both sides' addresses, the proto, what the server serves. */
 export interface BenchContext {
   config: BenchConfig;
@@ -25,6 +31,11 @@ export interface BenchContext {
   readyModels: Set<string>;
   /** Protocol extensions from `GET /v2`. */
   extensions: string[];
+  /**
+   * Starts another server on the same repository, models loaded, for scenarios that need a
+   * clean process (memory per held stream); the caller stops it.
+   */
+  startFreshServer(): Promise<RunningServer>;
 }
 
 /** One benchmark scenario: measures the server (and the baseline, when one applies). */

@@ -14,7 +14,7 @@ import { describeMachine } from './machine.js';
 import type { Measurement } from './measurement.js';
 import type { BenchProcess } from './processes.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { startGrpcBaseline, startHttpBaseline, startServer, waitForModels } from './start.js';
+import { startGrpcBaseline, startHttpBaseline, startServerReady } from './start.js';
 import { summarise } from './summary.js';
 import { formatTable } from './table.js';
 import { TARGETS } from './targets.js';
@@ -24,9 +24,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2), repoRoot);
   const machine = describeMachine();
-  if (!existsSync(path.join(repoRoot, 'dist', 'server', 'cli.js'))) {
-    throw new Error('dist/server/cli.js is missing: run `npm run build` first');
-  }
+  if (!existsSync(config.cli)) throw new Error(`${config.cli} is missing: run \`npm run build\` first`);
   const startedAt = new Date();
   log(`mlserver-ts bench (${config.mode}): ${machine.cores} cores (${machine.cpuModel}), ${machine.node}`);
   log(`load generator: ${machine.loadGenerator}`);
@@ -37,33 +35,34 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   try {
     const [server, httpBaseline, grpcBaseline] = await Promise.all([
-      startServer(repoRoot, repo.folder),
+      startServerReady(repoRoot, config.cli, repo.folder),
       startHttpBaseline(repoRoot),
       proto ? startGrpcBaseline(repoRoot, config.protosDir) : undefined,
     ]);
-    processes.push(server, httpBaseline, ...(grpcBaseline ? [grpcBaseline] : []));
-    const serverHttp = `http://127.0.0.1:${server.ports.http}`;
-    const models = await waitForModels(serverHttp, 60_000);
+    processes.push(server.process, httpBaseline, ...(grpcBaseline ? [grpcBaseline] : []));
+    const serverHttp = server.endpoints.http;
+    const { models } = server;
     for (const m of models) log(`model ${m.name}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
     for (const name of repo.missing) log(`model ${name}: not bundled in model-repository/`);
     const v2 = (await (await fetch(`${serverHttp}/v2`)).json()) as { extensions?: string[] };
     const grpcUnavailable = !proto
       ? `no GRPCInferenceService proto under ${path.relative(repoRoot, config.protosDir) || config.protosDir}`
-      : server.ports.grpc === undefined
+      : server.endpoints.grpc === undefined
         ? 'the server logged no gRPC port'
         : undefined;
     const context: BenchContext = {
       config,
-      server: { http: serverHttp, grpc: server.ports.grpc ? `127.0.0.1:${server.ports.grpc}` : undefined },
+      server: server.endpoints,
       baseline: {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
       },
-      serverProcess: server,
+      serverProcess: server.process,
       proto,
       grpcUnavailable,
       readyModels: new Set(models.filter((m) => m.state === 'READY').map((m) => m.name)),
       extensions: v2.extensions ?? [],
+      startFreshServer: () => startServerReady(repoRoot, config.cli, repo.folder),
     };
     for (const scenario of SCENARIOS) {
       if (!selected(config, scenario.id)) continue;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { RunningServer } from './context.js';
 import type { BenchProcess } from './processes.js';
 import { startProcess, tsxArgs } from './processes.js';
 
@@ -8,11 +9,11 @@ const HTTP_LINE = /HTTP server running on https?:\/\/\S+:(\d+)/;
 const GRPC_LINE = /gRPC server running on \S+:(\d+)(?!.*Triton)/;
 
 /** Starts the real server through the built CLI on the assembled repository (ports 0, read back from its log). */
-export function startServer(repoRoot: string, folder: string): Promise<BenchProcess> {
+export function startServer(repoRoot: string, cli: string, folder: string): Promise<BenchProcess> {
   return startProcess({
     name: 'mlserver-ts',
     command: process.execPath,
-    args: [path.join(repoRoot, 'dist', 'server', 'cli.js'), 'start', folder],
+    args: [cli, 'start', folder],
     cwd: repoRoot,
     portPatterns: {
       http: { pattern: HTTP_LINE, required: true },
@@ -47,14 +48,15 @@ export function startGrpcBaseline(repoRoot: string, protosDir: string): Promise<
 }
 
 /** A model's state in the server's repository index. */
-interface IndexEntry {
+export interface IndexEntry {
   name: string;
   state: string;
   reason?: string;
 }
 
 /**
- * Polls `POST /v2/repository/index` until no model is LOADING (or `timeoutMs` passes); returns
+ * Polls `POST /v2/repository/index` until every model has settled, loaded or failed (or
+ * `timeoutMs` passes); returns
  * each model's state and reason.
  */
 export async function waitForModels(baseUrl: string, timeoutMs: number): Promise<IndexEntry[]> {
@@ -64,11 +66,26 @@ export async function waitForModels(baseUrl: string, timeoutMs: number): Promise
     try {
       const res = await fetch(`${baseUrl}/v2/repository/index`, { method: 'POST', body: '{}' });
       entries = (await res.json()) as IndexEntry[];
-      if (entries.length > 0 && entries.every((e) => e.state !== 'LOADING')) return entries;
+      // Models found on disk but not yet handed to the registry read UNAVAILABLE "not loaded".
+      const settled = (e: IndexEntry) => e.state !== 'LOADING' && e.reason !== 'not loaded';
+      if (entries.length > 0 && entries.every(settled)) return entries;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return entries;
+}
+
+/** Starts the server and waits for its models; the model states come back with it. */
+export async function startServerReady(
+  repoRoot: string,
+  cli: string,
+  folder: string,
+): Promise<RunningServer & { models: IndexEntry[] }> {
+  const process = await startServer(repoRoot, cli, folder);
+  const http = `http://127.0.0.1:${process.ports.http}`;
+  const models = await waitForModels(http, 60_000);
+  const grpc = process.ports.grpc === undefined ? undefined : `127.0.0.1:${process.ports.grpc}`;
+  return { process, endpoints: { http, grpc }, models };
 }

@@ -27,7 +27,7 @@ function latencies(m: Measurement | undefined): string {
 
 function verdict(row: Row): string {
   if (!row.target) return '';
-  const mark = row.meetsTarget === undefined ? '?' : row.meetsTarget ? 'met' : 'BELOW';
+  const mark = row.meetsTarget === undefined ? '?' : row.meetsTarget ? 'met' : 'MISSED';
   return `${row.target.text} ${mark}`;
 }
 

@@ -30,13 +30,39 @@ function answer(model: string, body: { id?: string; inputs: Tensor[] }): string 
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Triton's binary tensor extension: a JSON header of `headerLength` bytes, then the tensors'
+ * bytes; answered the same way (every input back as a binary output).
+ */
+function answerBinary(model: string, raw: Buffer, headerLength: number, res: ServerResponse): void {
+  const header = JSON.parse(raw.subarray(0, headerLength).toString('utf8')) as { inputs: Tensor[] };
+  const data = raw.subarray(headerLength);
+  const json = Buffer.from(
+    JSON.stringify({
+      model_name: model,
+      outputs: header.inputs.map((input, i) => ({
+        name: `OUTPUT${i}`,
+        shape: input.shape,
+        datatype: input.datatype,
+        parameters: { binary_data_size: data.length },
+      })),
+    }),
+  );
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(json.length),
+  });
+  res.write(json);
+  res.end(data);
 }
 
 const ROUTE = /^\/v2\/models\/([^/]+)\/(infer|generate|generate_stream|infer_stream)$/;
@@ -48,7 +74,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
   const model = route[1]!;
-  const body = JSON.parse(await readBody(req)) as { id?: string; inputs: Tensor[] };
+  const raw = await readBody(req);
+  const headerLength = req.headers['inference-header-content-length'];
+  if (headerLength !== undefined) {
+    answerBinary(model, raw, Number(headerLength), res);
+    return;
+  }
+  const body = JSON.parse(raw.toString('utf8')) as { id?: string; inputs: Tensor[] };
   if (route[2] === 'infer' || route[2] === 'generate') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer(model, body));
     return;

@@ -10,7 +10,7 @@ export interface GrpcInferRequest {
 }
 
 /** A response as proto-loader gives it; stream responses may wrap it in `infer_response`. */
-interface GrpcInferResponse {
+export interface GrpcInferResponse {
   outputs?: unknown[];
   raw_output_contents?: Buffer[];
   infer_response?: GrpcInferResponse;
@@ -30,9 +30,16 @@ export interface InferenceClient {
   ModelStreamInfer: () => grpc.ClientDuplexStream<GrpcInferRequest, GrpcInferResponse>;
 }
 
-/** Opens one channel to `address` (all of a run's concurrent calls share it, as HTTP/2 streams). */
-export function connect(proto: InferenceProto, address: string): InferenceClient {
-  const client = new proto.service(address, grpc.credentials.createInsecure(), UNLIMITED_MESSAGES);
+/** Opens one channel to `address` (a run's concurrent calls share it, as HTTP/2 streams). */
+export function connect(
+  proto: InferenceProto,
+  address: string,
+  options: grpc.ChannelOptions = {},
+): InferenceClient {
+  const client = new proto.service(address, grpc.credentials.createInsecure(), {
+    ...UNLIMITED_MESSAGES,
+    ...options,
+  });
   const methods = client as unknown as Omit<InferenceClient, 'client'>;
   return {
     client,

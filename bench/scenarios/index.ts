@@ -1,5 +1,7 @@
 import type { Scenario } from '../context.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
+import { heldGrpc, heldSse } from './held-streams.js';
+import { largeTensors } from './large-tensors.js';
 import { restInfer } from './rest-infer.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
@@ -11,4 +13,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sseGenerateStream,
   grpcStreamPerRequest,
   grpcLongLivedStream,
+  largeTensors,
+  heldSse,
+  heldGrpc,
 ];
