@@ -15,6 +15,8 @@ export interface BenchConfig {
   only: string[];
   /** Where the gRPC protos are (the repo's `protos/` unless `--protos`). */
   protosDir: string;
+  /** Where the bundled ONNX models are looked for (`model-repository/` unless `--model-repository`). */
+  modelRepository: string;
   /** The server's built CLI (`dist/server/cli.js` unless `--cli`, e.g. to measure another build). */
   cli: string;
 }
@@ -23,7 +25,7 @@ const MB = 1024 * 1024;
 
 /**
  * Parses the bench's arguments: `--quick`, `--duration <s>` (per measured point), `--held <n>`,
- * `--only <id,…>`, `--protos <dir>`, `--cli <path>`.
+ * `--only <id,…>`, `--protos <dir>`, `--cli <path>`, `--model-repository <dir>`.
  */
 export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfig {
   const quick = argv.includes('--quick');
@@ -43,6 +45,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     largeRequests: quick ? { [4 * MB]: 3, [64 * MB]: 1 } : { [4 * MB]: 20, [64 * MB]: 3 },
     only: (value('--only') ?? '').split(',').filter(Boolean),
     protosDir: value('--protos') ?? `${repoRoot}/protos`,
+    modelRepository: value('--model-repository') ?? `${repoRoot}/model-repository`,
     cli: value('--cli') ?? `${repoRoot}/dist/server/cli.js`,
   };
 }

@@ -29,6 +29,8 @@ export interface BenchContext {
   grpcUnavailable?: string;
   /** Models the server reported ready. */
   readyModels: Set<string>;
+  /** Why each model that is not ready is not (failed load, not bundled). */
+  modelReasons: Map<string, string>;
   /** Protocol extensions from `GET /v2`. */
   extensions: string[];
   /**

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   log(`mlserver-ts bench (${config.mode}): ${machine.cores} cores (${machine.cpuModel}), ${machine.node}`);
   log(`load generator: ${machine.loadGenerator}`);
 
-  const repo = assembleRepo(repoRoot);
+  const repo = assembleRepo(repoRoot, config.modelRepository);
   const proto = loadInferenceProto(config.protosDir);
   const processes: BenchProcess[] = [];
   const measurements: Measurement[] = [];
@@ -61,6 +61,13 @@ async function main(): Promise<void> {
       proto,
       grpcUnavailable,
       readyModels: new Set(models.filter((m) => m.state === 'READY').map((m) => m.name)),
+      modelReasons: new Map([
+        ...models.map((m): [string, string] => [
+          m.name,
+          `${m.name} ${m.state}${m.reason ? `: ${m.reason}` : ''}`,
+        ]),
+        ...repo.missing.map((name): [string, string] => [name, `model-repository/${name} is not bundled`]),
+      ]),
       extensions: v2.extensions ?? [],
       startFreshServer: () => startServerReady(repoRoot, config.cli, repo.folder),
     };

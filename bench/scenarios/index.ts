@@ -2,6 +2,7 @@ import type { Scenario } from '../context.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
 import { heldGrpc, heldSse } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
+import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
@@ -13,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sseGenerateStream,
   grpcStreamPerRequest,
   grpcLongLivedStream,
+  onnxModels,
   largeTensors,
   heldSse,
   heldGrpc,
