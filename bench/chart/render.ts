@@ -1,0 +1,111 @@
+/**
+ * `npm run bench:chart [-- <results.json>] [--out <file.svg>]`: renders the latest (or given)
+ * bench result as an SVG with vega-lite, headless: server / baseline ratios against the targets
+ * (bars, target ticks), and absolute throughput of both sides (points, log scale). Writes `bench/chart.svg` by default.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { Row } from '../summary.js';
+import { ratioPoints, throughputPoints } from './chart-data.js';
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function latestResult(): string {
+  const dir = path.join(benchDir, 'results');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  if (files.length === 0) throw new Error(`no results in ${dir}: run \`npm run bench\` first`);
+  return path.join(dir, files[files.length - 1]!);
+}
+
+/** The vega-lite spec: ratio bars with target ticks above, absolute throughput points below. */
+function chartSpec(rows: readonly Row[], title: string): vl.TopLevelSpec {
+  const ratios = ratioPoints(rows);
+  const throughput = throughputPoints(rows);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    config: { font: 'sans-serif', axisY: { labelLimit: 360 } },
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    vconcat: [
+      {
+        title: 'server / baseline, same run (ticks: target)',
+        data: { values: ratios },
+        width: 520,
+        layer: [
+          {
+            mark: 'bar',
+            encoding: {
+              y: { field: 'scenario', type: 'nominal', title: null, sort: null },
+              yOffset: { field: 'concurrency' },
+              x: { field: 'ratio', type: 'quantitative', title: 'ratio' },
+              color: {
+                field: 'concurrency',
+                type: 'nominal',
+                title: 'concurrency',
+                scale: { range: ['#f58518', '#4c78a8'] },
+              },
+              tooltip: [{ field: 'ratio', format: '.2f' }],
+            },
+          },
+          {
+            mark: { type: 'tick', color: 'black', thickness: 2 },
+            encoding: {
+              y: { field: 'scenario', type: 'nominal', sort: null },
+              x: { field: 'target', type: 'quantitative' },
+            },
+          },
+        ],
+      },
+      {
+        title: 'throughput, per second (log scale)',
+        data: { values: throughput },
+        width: 300,
+        mark: { type: 'point', filled: true, size: 90 },
+        encoding: {
+          y: { field: 'scenario', type: 'nominal', title: null, sort: null },
+          x: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'per second' },
+          color: {
+            field: 'side',
+            type: 'nominal',
+            scale: { domain: ['server', 'baseline'], range: ['#4c78a8', '#999999'] },
+          },
+          shape: {
+            field: 'side',
+            type: 'nominal',
+            scale: { domain: ['server', 'baseline'], range: ['circle', 'diamond'] },
+          },
+          column: { field: 'concurrency', type: 'nominal', title: 'concurrent clients' },
+        },
+      },
+    ],
+  } as vl.TopLevelSpec;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const outAt = args.indexOf('--out');
+  const out = outAt >= 0 ? args[outAt + 1]! : path.join(benchDir, 'chart.svg');
+  const input = args.find((a, i) => a.endsWith('.json') && args[i - 1] !== '--out') ?? latestResult();
+  const record = JSON.parse(readFileSync(input, 'utf8')) as {
+    rows: Row[];
+    startedAt: string;
+    config: { mode: string };
+  };
+  const title = `mlserver-ts bench, ${record.config.mode} run of ${record.startedAt}`;
+  const compiled = vl.compile(chartSpec(record.rows, title)).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  writeFileSync(out, await view.toSVG());
+  process.stderr.write(
+    `chart: ${path.relative(process.cwd(), out)} (from ${path.relative(process.cwd(), input)})\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`chart failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
