@@ -48,3 +48,21 @@ export function throughputPoints(rows: readonly Row[]): ThroughputPoint[] {
   }
   return points;
 }
+
+/**
+ * Merges the rows of several results (e.g. partial smoke runs): a later row for the same
+ * scenario and concurrency replaces an earlier one when it measured the server.
+ */
+export function mergeRows(results: readonly (readonly Row[])[]): Row[] {
+  const merged = new Map<string, Row>();
+  for (const rows of results) {
+    for (const row of rows) {
+      const key = `${row.id}@${row.concurrency}`;
+      const known = merged.get(key);
+      if (!known || (row.server && !row.server.unavailable) || !known.server || known.server.unavailable) {
+        merged.set(key, row);
+      }
+    }
+  }
+  return [...merged.values()];
+}

@@ -1,6 +1,6 @@
 /**
- * `npm run bench:chart [-- <results.json>] [--out <file.svg>]`: renders the latest (or given)
- * bench result as an SVG with vega-lite, headless: server / baseline ratios against the targets
+ * `npm run bench:chart [-- <results.json>…] [--out <file.svg>]`: renders the latest bench result
+ * (or the given ones, merged: later rows replace earlier ones) as an SVG with vega-lite, headless: server / baseline ratios against the targets
  * (bars, target ticks), and absolute throughput of both sides (points, log scale). Writes `bench/chart.svg` by default.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,16 @@ import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Row } from '../summary.js';
-import { ratioPoints, throughputPoints } from './chart-data.js';
+import { mergeRows, ratioPoints, throughputPoints } from './chart-data.js';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The part of a results file the chart reads. */
+interface ResultRecord {
+  rows: Row[];
+  startedAt: string;
+  config: { mode: string };
+}
 
 function latestResult(): string {
   const dir = path.join(benchDir, 'results');
@@ -90,18 +97,18 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1]! : path.join(benchDir, 'chart.svg');
-  const input = args.find((a, i) => a.endsWith('.json') && args[i - 1] !== '--out') ?? latestResult();
-  const record = JSON.parse(readFileSync(input, 'utf8')) as {
-    rows: Row[];
-    startedAt: string;
-    config: { mode: string };
-  };
-  const title = `mlserver-ts bench, ${record.config.mode} run of ${record.startedAt}`;
-  const compiled = vl.compile(chartSpec(record.rows, title)).spec;
+  const given = args.filter((a, i) => a.endsWith('.json') && args[i - 1] !== '--out');
+  const inputs = given.length > 0 ? given : [latestResult()];
+  const records = inputs.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ResultRecord);
+  const last = records[records.length - 1]!;
+  const runs =
+    records.length > 1 ? `${records.length} ${last.config.mode} runs up to` : `${last.config.mode} run of`;
+  const title = `mlserver-ts bench, ${runs} ${last.startedAt}`;
+  const compiled = vl.compile(chartSpec(mergeRows(records.map((r) => r.rows)), title)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   writeFileSync(out, await view.toSVG());
   process.stderr.write(
-    `chart: ${path.relative(process.cwd(), out)} (from ${path.relative(process.cwd(), input)})\n`,
+    `chart: ${path.relative(process.cwd(), out)} (from ${inputs.length} result file(s))\n`,
   );
 }
 

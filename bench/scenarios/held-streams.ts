@@ -141,6 +141,7 @@ export const heldGrpc: Scenario = {
         ),
       ];
     }
+    if (note) process.stderr.write(`${note}\n`);
     const { proto } = context;
     const open = (server: RunningServer) => {
       if (!server.endpoints.grpc) throw new Error('the fresh server logged no gRPC port');
