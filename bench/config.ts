@@ -39,7 +39,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     mode: quick ? 'quick' : 'full',
     concurrencies: [1, 16],
     warmupMs: quick ? 500 : 1500,
-    durationMs: duration ? Number(duration) * 1000 : quick ? 2000 : 8000,
+    durationMs: duration ? Number(duration) * 1000 : quick ? 1500 : 8000,
     heldStreams: held ? Number(held) : quick ? 1000 : 10_000,
     largeSizes: [4 * MB, 64 * MB],
     largeRequests: quick ? { [4 * MB]: 3, [64 * MB]: 1 } : { [4 * MB]: 20, [64 * MB]: 3 },

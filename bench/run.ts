@@ -87,6 +87,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     'Latencies in ms (p50/p90/p99). Ratio = server / baseline, measured in the same run. Targets are reported, not enforced.\n',
   );
+  process.stdout.write(
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. ` +
+      `Load generator: ${machine.loadGenerator}.\n`,
+  );
   const resultsDir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${startedAt.toISOString().replaceAll(':', '-')}.json`);

@@ -11,11 +11,3 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   'held-sse': { text: '<30 KB/stream', maxValue: 30 },
   'held-grpc': { text: '<30 KB/stream', maxValue: 30 },
 };
-
-/** Seldon MLServer 1.6.1 on the same machine kind (from the issue), for context in BENCHMARKS.md. */
-export const MLSERVER_REFERENCE: Readonly<Record<string, Record<number, number>>> = {
-  'rest-infer': { 1: 1230, 16: 1600 },
-  'grpc-infer-typed': { 1: 1050, 16: 1750 },
-  'sse-stream6': { 1: 690, 16: 860 },
-  'grpc-stream6': { 1: 360, 16: 570 },
-};

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:chart [-- <results.json>…] [--out <file.svg>]`: renders the latest bench result
  * (or the given ones, merged: later rows replace earlier ones) as an SVG with vega-lite, headless: server / baseline ratios against the targets
- * (bars, target ticks), and absolute throughput of both sides (points, log scale). Writes `bench/chart.svg` by default.
+ * (bars, target ticks), and absolute throughput of both sides (points, log scale). Prints the
+ * merged rows as a Markdown table on stdout. Writes `bench/chart.svg` by default.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Row } from '../summary.js';
+import { formatTable } from '../table.js';
 import { mergeRows, ratioPoints, throughputPoints } from './chart-data.js';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,12 +106,15 @@ async function main(): Promise<void> {
   const runs =
     records.length > 1 ? `${records.length} ${last.config.mode} runs up to` : `${last.config.mode} run of`;
   const title = `mlserver-ts bench, ${runs} ${last.startedAt}`;
-  const compiled = vl.compile(chartSpec(mergeRows(records.map((r) => r.rows)), title)).spec;
+  const rows = mergeRows(records.map((r) => r.rows));
+  const compiled = vl.compile(chartSpec(rows, title)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   writeFileSync(out, await view.toSVG());
   process.stderr.write(
     `chart: ${path.relative(process.cwd(), out)} (from ${inputs.length} result file(s))\n`,
   );
+  // The same rows as a Markdown table, to paste into BENCHMARKS.md beside the chart.
+  process.stdout.write(`${formatTable(rows)}\n`);
 }
 
 main().catch((err: unknown) => {
