@@ -22,7 +22,6 @@ export interface BenchContext {
   config: BenchConfig;
   server: Endpoints;
   baseline: Endpoints;
-  serverProcess: BenchProcess;
   /** The inference service, when `protos/` defines it. */
   proto?: InferenceProto;
   /** Why gRPC rows cannot run (no proto, no gRPC port logged), when they cannot. */

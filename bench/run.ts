@@ -57,7 +57,6 @@ async function main(): Promise<void> {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
       },
-      serverProcess: server.process,
       proto,
       grpcUnavailable,
       readyModels: new Set(models.filter((m) => m.state === 'READY').map((m) => m.name)),
