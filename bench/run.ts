@@ -11,7 +11,7 @@ import { parseArgs, selected } from './config.js';
 import type { BenchContext } from './context.js';
 import { loadInferenceProto } from './load/grpc-proto.js';
 import { describeMachine } from './machine.js';
-import type { Measurement } from './measurement.js';
+import { type Measurement, unavailable } from './measurement.js';
 import type { BenchProcess } from './processes.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { startGrpcBaseline, startHttpBaseline, startServerReady } from './start.js';
@@ -34,12 +34,21 @@ async function main(): Promise<void> {
   const processes: BenchProcess[] = [];
   const measurements: Measurement[] = [];
   try {
-    const [server, httpBaseline, grpcBaseline] = await Promise.all([
+    // allSettled, so that whatever did start is stopped even when another start failed.
+    const started = await Promise.allSettled([
       startServerReady(repoRoot, config.cli, repo.folder),
       startHttpBaseline(repoRoot),
-      proto ? startGrpcBaseline(repoRoot, config.protosDir) : undefined,
+      proto ? startGrpcBaseline(repoRoot, config.protosDir) : Promise.resolve(undefined),
     ]);
-    processes.push(server.process, httpBaseline, ...(grpcBaseline ? [grpcBaseline] : []));
+    for (const result of started) {
+      if (result.status !== 'fulfilled' || !result.value) continue;
+      processes.push('process' in result.value ? result.value.process : result.value);
+    }
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const server = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startServerReady>>>).value;
+    const httpBaseline = (started[1] as PromiseFulfilledResult<BenchProcess>).value;
+    const grpcBaseline = (started[2] as PromiseFulfilledResult<BenchProcess | undefined>).value;
     const serverHttp = server.endpoints.http;
     const { models } = server;
     for (const m of models) log(`model ${m.name}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
@@ -73,8 +82,16 @@ async function main(): Promise<void> {
     for (const scenario of SCENARIOS) {
       if (!selected(config, scenario.id)) continue;
       log(`scenario ${scenario.id} …`);
-      const rows = await scenario.run(context);
-      measurements.push(...rows);
+      try {
+        measurements.push(...(await scenario.run(context)));
+      } catch (err) {
+        // One failing scenario (a crash, a timeout) is reported in its row; the others still run.
+        const why = `failed: ${err instanceof Error ? err.message : String(err)}`;
+        log(`scenario ${scenario.id} ${why}`);
+        measurements.push(
+          unavailable({ id: scenario.id, label: scenario.id, side: 'server', concurrency: 0, unit: '' }, why),
+        );
+      }
     }
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
