@@ -4,11 +4,13 @@ import { heldGrpc, heldSse } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
+import { restInferWrk } from './rest-infer-wrk.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
 /** Every scenario, in the order a run measures them. */
 export const SCENARIOS: readonly Scenario[] = [
   restInfer,
+  restInferWrk,
   grpcInferTyped,
   grpcInferRaw,
   sseGenerateStream,
