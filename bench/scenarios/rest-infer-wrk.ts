@@ -14,7 +14,8 @@ export const restInferWrk: Scenario = {
     const label = 'REST infer FP32[1,16] (wrk)';
     const installed = await wrkInstalled();
     const out: Measurement[] = [];
-    const seconds = Math.max(1, Math.round(config.durationMs / 1000));
+    // wrk takes whole seconds only.
+    const seconds = Math.max(1, Math.floor(config.durationMs / 1000));
     for (const concurrency of config.concurrencies) {
       for (const side of SIDES) {
         const key = { id: this.id, label, side, concurrency };
