@@ -1,0 +1,55 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** The ONNX models the bench serves when the repository bundles them. */
+export const ONNX_MODELS = ['simple', 'silero-vad'] as const;
+
+/** A model repository assembled for one run, removed afterwards. */
+export interface BenchRepo {
+  folder: string;
+  /** Bundled ONNX models that were copied in. */
+  onnx: string[];
+  /** ONNX models the repository does not bundle. */
+  missing: string[];
+  remove(): void;
+}
+
+/**
+ * A copied model whose `parameters.uri` points outside its folder (silero-vad's weights live in
+ * node_modules) gets that uri made absolute, so it resolves from the copy as from the original.
+ */
+function pinUri(source: string, copy: string): void {
+  const file = path.join(copy, 'model-settings.json');
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as { parameters?: { uri?: string } };
+  const uri = settings.parameters?.uri;
+  if (!uri || path.isAbsolute(uri) || !uri.startsWith('..')) return;
+  settings.parameters!.uri = path.resolve(source, uri);
+  writeFileSync(file, JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Assembles the run's model repository in a temporary folder: `bench/models/*` (identity,
+ * stream6, held and the settings with port 0) plus `model-repository/simple` and
+ * `model-repository/silero-vad` when they exist. Folders are copied, not linked, because the
+ * server's repository scan does not follow symbolic links.
+ */
+export function assembleRepo(repoRoot: string, modelRepository: string): BenchRepo {
+  const folder = mkdtempSync(path.join(tmpdir(), 'mlserver-ts-bench-'));
+  const models = path.join(repoRoot, 'bench', 'models');
+  for (const entry of readdirSync(models))
+    cpSync(path.join(models, entry), path.join(folder, entry), { recursive: true });
+  const onnx: string[] = [];
+  const missing: string[] = [];
+  for (const name of ONNX_MODELS) {
+    const source = path.join(modelRepository, name);
+    if (existsSync(path.join(source, 'model-settings.json'))) {
+      cpSync(source, path.join(folder, name), { recursive: true });
+      pinUri(source, path.join(folder, name));
+      onnx.push(name);
+    } else {
+      missing.push(name);
+    }
+  }
+  return { folder, onnx, missing, remove: () => rmSync(folder, { recursive: true, force: true }) };
+}

@@ -1,0 +1,23 @@
+import type { Scenario } from '../context.js';
+import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
+import { heldGrpc, heldSse } from './held-streams.js';
+import { largeTensors } from './large-tensors.js';
+import { onnxModels } from './onnx.js';
+import { restInfer } from './rest-infer.js';
+import { restInferWrk } from './rest-infer-wrk.js';
+import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
+
+/** Every scenario, in the order a run measures them. */
+export const SCENARIOS: readonly Scenario[] = [
+  restInfer,
+  restInferWrk,
+  grpcInferTyped,
+  grpcInferRaw,
+  sseGenerateStream,
+  grpcStreamPerRequest,
+  grpcLongLivedStream,
+  onnxModels,
+  largeTensors,
+  heldSse,
+  heldGrpc,
+];

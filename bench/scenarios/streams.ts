@@ -1,0 +1,123 @@
+import type { Scenario } from '../context.js';
+import { runClosedLoop } from '../load/closed-loop.js';
+import { connect, longLivedStreams, streamPerRequestOp, waitForReady } from '../load/grpc-load.js';
+import { sseAgent, sseStreamOp } from '../load/sse-load.js';
+import { type Measurement, unavailable } from '../measurement.js';
+import { fromClosedLoop, SIDES } from '../measure.js';
+import { IDENTITY_BODY, typedRequest } from '../payloads.js';
+
+/** Responses per request of the `stream6` model (and of the baselines' stream answers). */
+const EVENTS = 6;
+
+/** SSE `generate_stream` of six events per request; streams/s, events/s and time to first event. */
+export const sseGenerateStream: Scenario = {
+  id: 'sse-stream6',
+  async run({ config, server, baseline, readyModels }) {
+    const label = 'SSE generate_stream 6 events';
+    const out: Measurement[] = [];
+    for (const concurrency of config.concurrencies) {
+      for (const side of SIDES) {
+        const key = { id: this.id, label, side, concurrency };
+        if (side === 'server' && !readyModels.has('stream6')) {
+          out.push(unavailable({ ...key, unit: 'streams/s' }, 'stream6 model not ready'));
+          continue;
+        }
+        const agent = sseAgent(concurrency);
+        const base = side === 'server' ? server.http : baseline.http;
+        const op = sseStreamOp(
+          { url: new URL(`${base}/v2/models/stream6/generate_stream`), body: IDENTITY_BODY, agent },
+          EVENTS,
+        );
+        const result = await runClosedLoop({
+          concurrency,
+          warmupMs: config.warmupMs,
+          durationMs: config.durationMs,
+          op,
+        });
+        agent.destroy();
+        out.push(fromClosedLoop(key, 'streams/s', result));
+      }
+    }
+    return out;
+  },
+};
+
+/** gRPC `ModelStreamInfer`, one stream per request, six responses each; streams/s. */
+export const grpcStreamPerRequest: Scenario = {
+  id: 'grpc-stream6',
+  async run({ config, server, baseline, proto, grpcUnavailable, readyModels }) {
+    const label = 'gRPC ModelStreamInfer 6 responses';
+    const out: Measurement[] = [];
+    for (const concurrency of config.concurrencies) {
+      for (const side of SIDES) {
+        const key = { id: this.id, label, side, concurrency };
+        const address = side === 'server' ? server.grpc : baseline.grpc;
+        const why = grpcUnavailable ?? (readyModels.has('stream6') ? undefined : 'stream6 model not ready');
+        if (!proto || !address || (side === 'server' && why)) {
+          out.push(unavailable({ ...key, unit: 'streams/s' }, why ?? 'no gRPC listener'));
+          continue;
+        }
+        const client = connect(proto, address);
+        try {
+          await waitForReady(client.client, 5000);
+          const op = streamPerRequestOp(client, typedRequest('stream6'), EVENTS);
+          const result = await runClosedLoop({
+            concurrency,
+            warmupMs: config.warmupMs,
+            durationMs: config.durationMs,
+            op,
+          });
+          out.push(fromClosedLoop(key, 'streams/s', result));
+        } finally {
+          client.client.close();
+        }
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * gRPC `ModelStreamInfer` on long-lived streams (one per client) carrying request after request,
+ * six responses each; the headline is responses (messages) per second.
+ */
+export const grpcLongLivedStream: Scenario = {
+  id: 'grpc-long-stream',
+  async run({ config, server, baseline, proto, grpcUnavailable, readyModels }) {
+    const label = 'gRPC long-lived stream, 6 responses/request';
+    const out: Measurement[] = [];
+    for (const concurrency of config.concurrencies) {
+      for (const side of SIDES) {
+        const key = { id: this.id, label, side, concurrency };
+        const address = side === 'server' ? server.grpc : baseline.grpc;
+        const why = grpcUnavailable ?? (readyModels.has('stream6') ? undefined : 'stream6 model not ready');
+        if (!proto || !address || (side === 'server' && why)) {
+          out.push(unavailable({ ...key, unit: 'msg/s' }, why ?? 'no gRPC listener'));
+          continue;
+        }
+        const client = connect(proto, address);
+        const streams = longLivedStreams(client, typedRequest('stream6'), EVENTS);
+        try {
+          await waitForReady(client.client, 5000);
+          const result = await runClosedLoop({
+            concurrency,
+            warmupMs: config.warmupMs,
+            durationMs: config.durationMs,
+            op: streams.op,
+          });
+          const measured = fromClosedLoop(key, 'msg/s', result);
+          // The headline is messages per second; requests per second stays in `extra`.
+          out.push({
+            ...measured,
+            value: measured.extra?.msgPerS ?? measured.value,
+            extra: { reqPerS: measured.value },
+          });
+        } finally {
+          streams.close();
+          client.client.close();
+        }
+      }
+    }
+    return out;
+  },
+};

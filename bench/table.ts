@@ -1,0 +1,78 @@
+import type { Measurement } from './measurement.js';
+import type { Row } from './summary.js';
+
+/** Formats a figure with precision that suits its size: 12,345 · 123 · 12.3 · 1.23 · 0.123. */
+export function formatNumber(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+function headline(m: Measurement | undefined): string {
+  if (!m) return '–';
+  if (m.unavailable) return 'n/a';
+  const errors = m.errors > 0 ? ` (${m.errors} err)` : '';
+  return `${formatNumber(m.value)}${errors}`;
+}
+
+function latencies(m: Measurement | undefined): string {
+  if (!m?.latency || m.unavailable) return '–';
+  const { p50, p90, p99 } = m.latency;
+  return `${formatNumber(p50)} / ${formatNumber(p90)} / ${formatNumber(p99)}`;
+}
+
+function verdict(row: Row): string {
+  if (!row.target) return '';
+  const mark = row.meetsTarget === undefined ? '?' : row.meetsTarget ? 'met' : 'MISSED';
+  return `${row.target.text} ${mark}`;
+}
+
+function notes(row: Row): string {
+  const why = row.server?.unavailable ?? row.baseline?.unavailable;
+  if (why) return `not available: ${why}`;
+  const extra = row.server?.extra;
+  if (!extra) return '';
+  return Object.entries(extra)
+    .map(([key, value]) => `${key}=${formatNumber(value)}`)
+    .join(' ');
+}
+
+/** The columns of the stdout table. */
+export const TABLE_HEADER = [
+  'scenario',
+  'conc',
+  'unit',
+  'server',
+  'baseline',
+  'ratio',
+  'target',
+  'server p50/p90/p99 ms',
+  'baseline p50/p90/p99 ms',
+  'notes',
+];
+
+/** One table line per row, as cells. */
+export function tableCells(row: Row): string[] {
+  return [
+    row.label,
+    String(row.concurrency),
+    row.unit,
+    headline(row.server),
+    headline(row.baseline),
+    row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`,
+    verdict(row),
+    latencies(row.server),
+    latencies(row.baseline),
+    notes(row),
+  ];
+}
+
+/** Renders rows as a Markdown table (readable on a terminal, pasteable into BENCHMARKS.md). */
+export function formatTable(rows: readonly Row[]): string {
+  const lines = [TABLE_HEADER, TABLE_HEADER.map(() => '---'), ...rows.map(tableCells)];
+  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
