@@ -11,11 +11,27 @@ export interface InferenceContext {
 }
 
 /**
- * Builds one signal that fires when any of the given ones does: the client disconnect, the
- * deadline and the server's shutdown are linked into each request's signal.
+ * Internal: how the server aborts one request's signal (a model unloaded while the request
+ * still runs). Adapters set it on the contexts they create; runtimes never need it.
  */
-export function linkSignals(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 1) return present[0]!;
-  return AbortSignal.any(present);
+export const ABORT_REQUEST: unique symbol = Symbol('mlserver-ts.abortRequest');
+
+/** A context as adapters build it: the runtime's view, plus the internal abort. */
+export interface ServerContext extends InferenceContext {
+  readonly [ABORT_REQUEST]?: (reason: unknown) => void;
+}
+
+/**
+ * A request's abort controller that also fires when `parent` (the server's shutdown) does.
+ * Cheaper than `AbortSignal.any` on every request; call `unlink` when the request ends.
+ */
+export function linkedController(parent: AbortSignal): { controller: AbortController; unlink: () => void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, unlink: () => undefined };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, unlink: () => parent.removeEventListener('abort', onAbort) };
 }

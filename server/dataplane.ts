@@ -1,4 +1,4 @@
-import type { InferenceContext } from './context.js';
+import { ABORT_REQUEST, type InferenceContext, type ServerContext } from './context.js';
 import { InferenceServerError, InvalidInputError, UnavailableError } from './errors.js';
 import { streamsNatively } from './model.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
@@ -102,9 +102,9 @@ export class DataPlane {
     let lease: ModelLease | undefined;
     try {
       this.assertAccepting();
-      lease = this.registry.lease(ref.name, ref.version);
+      lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
       const request = prepareRequest(body, context);
-      const response = await lease.model.predict(request, withSlotSignal(context, lease));
+      const response = await lease.model.predict(request, runtimeContext(context));
       const result = completeResponse(response, lease, request);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
       return result;
@@ -128,13 +128,13 @@ export class DataPlane {
     context: InferenceContext,
   ): Promise<AsyncIterable<InferenceResponse>> {
     this.assertAccepting();
-    const lease = this.registry.lease(ref.name, ref.version);
+    const lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
     try {
       const head = await peek(requests);
       if (!head) throw new InvalidInputError('the stream carried no request');
       const first = prepareRequest(head.first, context);
       const validated = map(head.all, (body, index) => (index === 0 ? first : prepareRequest(body, context)));
-      return this.runStream(ref, lease, first, validated, withSlotSignal(context, lease));
+      return this.runStream(ref, lease, first, validated, runtimeContext(context));
     } catch (err) {
       lease.release();
       throw normalise(err, context);
@@ -203,8 +203,9 @@ function completeResponse(
   return result;
 }
 
-function withSlotSignal(context: InferenceContext, lease: ModelLease): InferenceContext {
-  return { ...context, signal: AbortSignal.any([context.signal, lease.slot.signal]) };
+/** The runtime's view of a context: without the server's internal abort handle. */
+function runtimeContext(context: InferenceContext): InferenceContext {
+  return { signal: context.signal, headers: context.headers, requestId: context.requestId };
 }
 
 /** Maps anything thrown to the error hierarchy; an aborted request reports why it was aborted. */

@@ -13,7 +13,7 @@ export class ModelSlot {
   model: MLModel | undefined;
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly retired = new AbortController();
+  private readonly aborts = new Set<(reason: unknown) => void>();
 
   constructor(readonly settings: ModelSettings) {}
 
@@ -25,18 +25,18 @@ export class ModelSlot {
     return this.settings.parameters.version ?? undefined;
   }
 
-  /** Fires when the slot is unloaded while requests still run past the grace period. */
-  get signal(): AbortSignal {
-    return this.retired.signal;
-  }
-
-  /** Marks a request as using this slot; call the returned function when it ends. */
-  acquire(): () => void {
+  /**
+   * Marks a request as using this slot; call the returned function when it ends. `abort` is
+   * called if the slot is unloaded while the request still runs past the grace period.
+   */
+  acquire(abort?: (reason: unknown) => void): () => void {
     this.inflight++;
+    if (abort) this.aborts.add(abort);
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      if (abort) this.aborts.delete(abort);
       this.inflight--;
       if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     };
@@ -58,6 +58,9 @@ export class ModelSlot {
         });
       });
     }
-    if (this.inflight > 0) this.retired.abort(new Error(`model '${this.name}' was unloaded`));
+    if (this.inflight > 0) {
+      const reason = new Error(`model '${this.name}' was unloaded`);
+      for (const abort of this.aborts) abort(reason);
+    }
   }
 }

@@ -117,8 +117,11 @@ export class ModelRegistry {
     return defaultVersion(versions);
   }
 
-  /** A ready model for one request; release it when the request ends. */
-  lease(name: string, version?: string): ModelLease {
+  /**
+   * A ready model for one request; release it when the request ends. `abort` stops the request
+   * if the model is unloaded while it runs past the grace period.
+   */
+  lease(name: string, version: string | undefined, abort?: (reason: unknown) => void): ModelLease {
     const slot = this.get(name, version);
     if (slot.state !== 'READY' || !slot.model) {
       const label = describe(name, slot.version ?? UNVERSIONED);
@@ -126,7 +129,7 @@ export class ModelRegistry {
         slot.state === 'UNAVAILABLE' ? `failed to load: ${slot.reason}` : `is ${slot.state.toLowerCase()}`;
       throw new ModelNotReadyError(`model ${label} is not ready: it ${why}`);
     }
-    return { model: slot.model, slot, release: slot.acquire() };
+    return { model: slot.model, slot, release: slot.acquire(abort) };
   }
 
   /** Every known model version with its state, sorted by name and version. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deadline, Metadata } from '@grpc/grpc-js';
-import type { InferenceContext } from '../context.js';
+import { ABORT_REQUEST, linkedController, type ServerContext } from '../context.js';
 import { CancelledError, DeadlineExceededError } from '../errors.js';
 
 const DEADLINE_SLACK_MS = 5;
@@ -14,7 +14,7 @@ export interface SurfaceCall {
 
 /** A call's context, and `dispose` to clear its deadline timer when the call is over. */
 export interface CallContext {
-  context: InferenceContext;
+  context: ServerContext;
   dispose(): void;
 }
 
@@ -24,7 +24,7 @@ export interface CallContext {
  * cancels, the deadline passes or the server's shutdown grace ends.
  */
 export function createCallContext(call: SurfaceCall, shutdown: AbortSignal, requestId?: string): CallContext {
-  const controller = new AbortController();
+  const { controller, unlink } = linkedController(shutdown);
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   const deadlineExceeded = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
@@ -39,8 +39,16 @@ export function createCallContext(call: SurfaceCall, shutdown: AbortSignal, requ
   const headers = metadataHeaders(call.metadata);
   const id = requestId || headers['x-request-id'] || randomUUID();
   return {
-    context: { signal: AbortSignal.any([controller.signal, shutdown]), headers, requestId: id },
-    dispose: () => clearTimeout(timer),
+    context: {
+      signal: controller.signal,
+      headers,
+      requestId: id,
+      [ABORT_REQUEST]: (reason: unknown) => controller.abort(reason),
+    },
+    dispose: () => {
+      clearTimeout(timer);
+      unlink();
+    },
   };
 }
 

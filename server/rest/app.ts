@@ -27,7 +27,11 @@ export function createRestApp(options: RestAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
-  if (settings.gzip_enabled) app.use(compression({ filter: compressible }));
+  if (settings.gzip_enabled) {
+    const compress = compression({ filter: compressible });
+    // Only clients that accept an encoding pay for the compression middleware's wrapping.
+    app.use((req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next()));
+  }
   const router = express.Router();
   addHealthRoutes(router, options.dataplane);
   // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content

@@ -40,20 +40,39 @@ function decoded(req: IncomingMessage, encoding: string): Readable {
   }
 }
 
-async function readInto(stream: Readable, length: number, padding: number): Promise<Buffer> {
+function readInto(stream: Readable, length: number, padding: number): Promise<Buffer> {
   const target = Buffer.from(new ArrayBuffer(length + padding), padding, length);
   let offset = 0;
-  try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      bytes.copy(target, offset, 0, Math.min(bytes.byteLength, length - offset));
-      offset += bytes.byteLength;
-    }
-  } catch (err) {
-    throw new CancelledError('client aborted the request body', { cause: err });
-  }
-  if (offset < length) throw new CancelledError(`client sent ${offset} of the ${length} bytes it announced`);
-  return target;
+  // Events rather than an async iterator: most bodies are one small chunk, read many times a second.
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunk.copy(target, offset, 0, Math.min(chunk.byteLength, length - offset));
+      offset += chunk.byteLength;
+    };
+    const onEnd = () => {
+      cleanup();
+      if (offset < length)
+        reject(new CancelledError(`client sent ${offset} of the ${length} bytes it announced`));
+      else resolve(target);
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new CancelledError('client aborted the request body', { cause: err }));
+    };
+    const onClose = () => {
+      if (offset < length) onError(new Error('connection closed'));
+    };
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+  });
 }
 
 async function readChunks(stream: Readable, limit: number): Promise<Buffer> {

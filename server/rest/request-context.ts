@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { InferenceContext } from '../context.js';
+import { ABORT_REQUEST, linkedController, type ServerContext } from '../context.js';
 import { CancelledError } from '../errors.js';
 
 /**
@@ -12,10 +12,11 @@ export function createRequestContext(
   res: Response,
   shutdown: AbortSignal,
   bodyId?: unknown,
-): InferenceContext {
-  const disconnected = new AbortController();
+): ServerContext {
+  const { controller, unlink } = linkedController(shutdown);
   res.once('close', () => {
-    if (!res.writableFinished) disconnected.abort(new CancelledError('client disconnected'));
+    if (!res.writableFinished) controller.abort(new CancelledError('client disconnected'));
+    unlink();
   });
   const headerId = req.headers['x-request-id'];
   const requestId =
@@ -28,5 +29,10 @@ export function createRequestContext(
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { signal: AbortSignal.any([disconnected.signal, shutdown]), headers, requestId };
+  return {
+    signal: controller.signal,
+    headers,
+    requestId,
+    [ABORT_REQUEST]: (reason: unknown) => controller.abort(reason),
+  };
 }
