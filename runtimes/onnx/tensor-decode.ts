@@ -1,6 +1,6 @@
 import { DATATYPE_INFO, InvalidInputError, type RequestInput } from 'mlserver-ts';
 import type { OrtElementType } from './element-types.js';
-import { toHalfBits } from './float16.js';
+import { toFloat16Bits } from 'mlserver-ts';
 import { isArrayBuffer, type WireTensor } from './wire.js';
 
 const FLOAT_WORDS: Readonly<Record<string, number>> = {
@@ -35,7 +35,7 @@ function decodeData(input: RequestInput, type: OrtElementType): ArrayBufferView 
     case 'float16':
       // A Uint16Array already holds half-precision bit patterns (binary transports); lists hold numbers.
       if (data instanceof Uint16Array) return owned(data, Uint16Array);
-      return Uint16Array.from(data, (value) => toHalfBits(toFloat(value)));
+      return Uint16Array.from(data, (value) => toFloat16Bits(toFloat(value)));
     case 'int64':
     case 'uint64': {
       const Ctor = type === 'int64' ? BigInt64Array : BigUint64Array;

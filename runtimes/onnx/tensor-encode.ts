@@ -1,6 +1,6 @@
 import type { ResponseOutput, TypedArray } from 'mlserver-ts';
 import { ORT_TO_DATATYPE } from './element-types.js';
-import { fromHalfBits } from './float16.js';
+import { fromFloat16Bits } from 'mlserver-ts';
 import type { WireTensor } from './wire.js';
 
 /**
@@ -13,7 +13,7 @@ export function encodeOutput(name: string, tensor: WireTensor): ResponseOutput {
   const shape = [...tensor.dims];
   if (Array.isArray(tensor.data)) return { name, datatype, shape, data: tensor.data };
   if (tensor.type === 'float16') {
-    return { name, datatype, shape, data: Array.from(tensor.data as Uint16Array, fromHalfBits) };
+    return { name, datatype, shape, data: Array.from(tensor.data as Uint16Array, fromFloat16Bits) };
   }
   return { name, datatype, shape, data: tensor.data as TypedArray };
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxModel } from '../../runtimes/onnx/index.js';
-import { fromHalfBits } from '../../runtimes/onnx/float16.js';
+import { fromFloat16Bits } from '../../server/codecs/float16.js';
 import { validateInferenceRequest } from '../../server/request-validation.js';
 import { modelSettingsValidator } from '../../server/settings/model-settings.js';
 import type { ResponseOutput } from '../../server/types.js';
@@ -127,7 +127,7 @@ function compare(got: ResponseOutput, want: ProtoTensor): string | undefined {
   }
   const actual = Array.from(got.data as ArrayLike<unknown>);
   let reference = Array.from(want.data as ArrayLike<unknown>);
-  if (want.datatype === 'FP16') reference = reference.map((bits) => fromHalfBits(bits as number));
+  if (want.datatype === 'FP16') reference = reference.map((bits) => fromFloat16Bits(bits as number));
   const float = want.datatype === 'FP16' || want.datatype === 'FP32' || want.datatype === 'FP64';
   for (let i = 0; i < reference.length; i++) {
     const a = actual[i];

@@ -1,4 +1,4 @@
-import { fromHalfBits, toHalfBits } from '../../runtimes/onnx/float16.js';
+import { fromFloat16Bits, toFloat16Bits } from '../../server/codecs/float16.js';
 import { defaultWorkers, parseOnnxOptions } from '../../runtimes/onnx/options.js';
 import { DATATYPE_TO_ORT, ORT_TO_DATATYPE, explainOpenError } from '../../runtimes/onnx/element-types.js';
 import { classifyRunError } from '../../runtimes/onnx/session-runner.js';
@@ -19,15 +19,15 @@ describe('float16', () => {
     [Number.NEGATIVE_INFINITY, 0xfc00],
     [0.1, 0x2e66],
   ])('%d ⇄ 0x%s', (value, bits) => {
-    expect(toHalfBits(value)).toBe(bits);
-    if (Math.abs(value) <= 65504) expect(fromHalfBits(bits)).toBe(value === 0.1 ? 0.0999755859375 : value);
+    expect(toFloat16Bits(value)).toBe(bits);
+    if (Math.abs(value) <= 65504) expect(fromFloat16Bits(bits)).toBe(value === 0.1 ? 0.0999755859375 : value);
   });
 
   test('NaN stays NaN; every finite pattern round-trips', () => {
-    expect(Number.isNaN(fromHalfBits(toHalfBits(Number.NaN)))).toBe(true);
+    expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(Number.NaN)))).toBe(true);
     for (let bits = 0; bits < 0x10000; bits++) {
       if ((bits & 0x7c00) === 0x7c00) continue;
-      const back = toHalfBits(fromHalfBits(bits));
+      const back = toFloat16Bits(fromFloat16Bits(bits));
       expect(back === bits || (bits === 0x8000 && back === 0x8000)).toBe(true);
     }
   });
