@@ -30,7 +30,10 @@ export function createCallContext(call: SurfaceCall, shutdown: AbortSignal, requ
   const deadlineExceeded = () => controller.abort(new DeadlineExceededError('deadline exceeded'));
   // grpc-js ends a call whose deadline passed itself, which reads as 'cancelled' here: name it
   // for what it is (a few ms of slack for timer rounding).
+  let over = false;
   call.once('cancelled', () => {
+    // grpc-js also reports the end of a finished call here: nothing is running any more.
+    if (over) return;
     if (Date.now() >= at - DEADLINE_SLACK_MS) deadlineExceeded();
     else controller.abort(new CancelledError('client cancelled the call'));
   });
@@ -46,6 +49,7 @@ export function createCallContext(call: SurfaceCall, shutdown: AbortSignal, requ
       [ABORT_REQUEST]: (reason: unknown) => controller.abort(reason),
     },
     dispose: () => {
+      over = true;
       clearTimeout(timer);
       unlink();
     },
