@@ -1,3 +1,4 @@
+import { Admission } from './admission.js';
 import { ABORT_REQUEST, type InferenceContext, type ServerContext } from './context.js';
 import { InferenceServerError, InvalidInputError, UnavailableError } from './errors.js';
 import { streamsNatively } from './model.js';
@@ -33,12 +34,15 @@ export interface ModelRef {
  */
 export class DataPlane {
   private shuttingDown = false;
+  private readonly admission: Admission;
 
   constructor(
     private readonly registry: ModelRegistry,
     private readonly settings: ServerSettings,
     private readonly observer?: InferenceObserver,
-  ) {}
+  ) {
+    this.admission = new Admission(settings.max_inflight_requests);
+  }
 
   /** Stops taking new inference calls (shutdown); running ones go on. Readiness turns false. */
   beginShutdown(): void {
@@ -100,8 +104,10 @@ export class DataPlane {
   async infer(ref: ModelRef, body: unknown, context: InferenceContext): Promise<InferenceResponse> {
     const started = performance.now();
     let lease: ModelLease | undefined;
+    let admitted: (() => void) | undefined;
     try {
       this.assertAccepting();
+      admitted = this.admission.admit();
       lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
       const request = prepareRequest(body, context);
       const response = await lease.model.predict(request, runtimeContext(context));
@@ -114,6 +120,7 @@ export class DataPlane {
       throw error;
     } finally {
       lease?.release();
+      admitted?.();
     }
   }
 
@@ -128,15 +135,26 @@ export class DataPlane {
     context: InferenceContext,
   ): Promise<AsyncIterable<InferenceResponse>> {
     this.assertAccepting();
-    const lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
+    const admitted = this.admission.admit();
+    let lease: ModelLease | undefined;
     try {
+      lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
       const head = await peek(requests);
       if (!head) throw new InvalidInputError('the stream carried no request');
       const first = prepareRequest(head.first, context);
       const validated = map(head.all, (body, index) => (index === 0 ? first : prepareRequest(body, context)));
-      return this.runStream(ref, lease, first, validated, runtimeContext(context));
+      const held = lease;
+      const end = () => {
+        held.release();
+        admitted();
+      };
+      return releaseIfNeverStarted(
+        this.runStream(ref, held, end, first, validated, runtimeContext(context)),
+        end,
+      );
     } catch (err) {
-      lease.release();
+      lease?.release();
+      admitted();
       throw normalise(err, context);
     }
   }
@@ -148,6 +166,7 @@ export class DataPlane {
   private async *runStream(
     ref: ModelRef,
     lease: ModelLease,
+    end: () => void,
     first: InferenceRequest,
     requests: AsyncIterable<InferenceRequest>,
     context: InferenceContext,
@@ -163,10 +182,34 @@ export class DataPlane {
       error = normalise(err, context);
       throw error;
     } finally {
-      lease.release();
+      end();
       this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
     }
   }
+}
+
+/**
+ * A stream whose consumer may give up before the first `next()` (the client left while the
+ * response head was being written): an async generator that never started would not run its
+ * `finally`, so `return()` then ends the call itself.
+ */
+function releaseIfNeverStarted<T>(stream: AsyncIterable<T>, end: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = stream[Symbol.asyncIterator]();
+      let started = false;
+      return {
+        next: (...args: [] | [unknown]) => {
+          started = true;
+          return iterator.next(...args);
+        },
+        return: async (value?: unknown) => {
+          if (!started) end();
+          return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 /** Validates a request body and fills what the server knows: its id and the request headers. */

@@ -65,8 +65,14 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     const context = createRequestContext(req, res, shutdown, bodyId(body));
     // Unknown model, model not ready and invalid request fail here, before any event.
     const responses = await dataplane.inferStream(ref, once(body), context);
-    const sse = await SseWriter.open(req, res, {});
     const iterator = responses[Symbol.asyncIterator]();
+    let sse: SseWriter;
+    try {
+      sse = await SseWriter.open(req, res, {});
+    } catch (err) {
+      await iterator.return?.();
+      throw err;
+    }
     try {
       while (true) {
         const next = await iterator.next();

@@ -54,6 +54,8 @@ export interface ServerSettings {
   http_max_request_size: number;
   /** mlserver-ts: seconds in-flight requests and streams get to finish on SIGTERM/SIGINT. */
   shutdown_grace_period: number;
+  /** mlserver-ts: inference calls (unary or streaming) that may run at once; more get 429. Null: no limit. */
+  max_inflight_requests: number | null;
   /** mlserver-ts: whether `/v2/health/ready` stays false while any model failed to load. */
   ready_requires_all_models: boolean;
 }
@@ -119,6 +121,7 @@ export const serverSettingsSchema: SchemaObject = {
     },
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
+    max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
   },
 };
 
