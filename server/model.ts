@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { decodeRequest, encodeResponse } from './codecs/request-codecs.js';
 import { StringCodec } from './codecs/string-codec.js';
 import { TensorCodec } from './codecs/tensor-codec.js';
@@ -50,6 +51,16 @@ export class MLModel {
   /** The model's version (`parameters.version`), if any. */
   get version(): string | undefined {
     return this.settings.parameters.version ?? undefined;
+  }
+
+  /**
+   * `parameters.uri` resolved against the model folder (as MLServer resolves it); a uri with a
+   * scheme (`s3://…`) is returned as written; undefined when the settings give none.
+   */
+  get uri(): string | undefined {
+    const { uri } = this.settings.parameters;
+    if (!uri) return undefined;
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : path.resolve(this.settings.folder, uri);
   }
 
   /** MLServer's name for `settings`, so ported runtimes can keep `this._settings.name`. */

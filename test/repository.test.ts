@@ -81,3 +81,16 @@ describe('implementation resolution', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('MLModel.uri', () => {
+  const loader = new RuntimeLoader((url) => import(url));
+  test('parameters.uri is resolved against the model folder; a uri with a scheme is kept', async () => {
+    const base = await readModelSettings(path.join(FIXTURE_MODELS, 'sum', 'model-settings.json'));
+    const withUri = (uri: string | null) => ({ ...base, parameters: { ...base.parameters, uri } });
+    expect((await loader.create(withUri('weights/model.bin'))).uri).toBe(
+      path.join(FIXTURE_MODELS, 'sum', 'weights/model.bin'),
+    );
+    expect((await loader.create(withUri('s3://bucket/model'))).uri).toBe('s3://bucket/model');
+    expect((await loader.create(withUri(null))).uri).toBeUndefined();
+  });
+});
