@@ -44,7 +44,7 @@ export function parseWrkOutput(text: string): WrkResult {
 /** Whether `wrk` (Debian's `wrk` package) is on the PATH. */
 export function wrkInstalled(): Promise<boolean> {
   return new Promise((resolve) =>
-    execFile('wrk', ['--version'], (err) => resolve(!err || err.code !== 'ENOENT')),
+    execFile('wrk', ['--version'], (err) => resolve(err?.code !== 'ENOENT')),
   );
 }
 
