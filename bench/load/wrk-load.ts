@@ -43,9 +43,7 @@ export function parseWrkOutput(text: string): WrkResult {
 
 /** Whether `wrk` (Debian's `wrk` package) is on the PATH. */
 export function wrkInstalled(): Promise<boolean> {
-  return new Promise((resolve) =>
-    execFile('wrk', ['--version'], (err) => resolve(err?.code !== 'ENOENT')),
-  );
+  return new Promise((resolve) => execFile('wrk', ['--version'], (err) => resolve(err?.code !== 'ENOENT')));
 }
 
 /** Runs wrk (one thread) POSTing `body` to `url` over `connections` connections for `seconds`. */
