@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { createSession, type EventBuffer, type Session } from 'better-sse';
+import { LeanNodeConnection } from './sse-connection.js';
 
 /**
  * One Server-Sent Events response. Each event is a bare `data: <json>\n\n` (what MLServer
@@ -14,12 +15,12 @@ export class SseWriter {
   ) {}
 
   /** Sends the SSE response head (200, `text/event-stream`) with extra headers. */
-  static async open(req: Request, res: Response, headers: Record<string, string>): Promise<SseWriter> {
+  static async open(_req: Request, res: Response, headers: Record<string, string>): Promise<SseWriter> {
     res.socket?.setNoDelay(true);
-    const session = await createSession(req, res, {
+    const session = await createSession(new LeanNodeConnection(res, headers), {
       retry: null,
       keepAlive: 15_000,
-      headers: { 'X-Accel-Buffering': 'no', ...headers },
+      trustClientEventId: false,
       // A space after the colon, as MLServer writes it (parsers drop it).
       serializer: (data) => ` ${data as string}`,
     });
