@@ -1,4 +1,5 @@
 import type { ClosedLoopResult } from './load/closed-loop.js';
+import type { HttpLoadResult } from './load/http-load.js';
 import type { Measurement, Side } from './measurement.js';
 import { perSecond, summariseLatencies } from './stats.js';
 
@@ -26,3 +27,16 @@ export function fromClosedLoop(key: MeasurementKey, unit: string, result: Closed
 
 /** Both sides of a scenario, in the order they are run (baseline first, then server). */
 export const SIDES: readonly Side[] = ['baseline', 'server'];
+
+/** Turns an autocannon run into a measurement of requests per second. */
+export function fromHttpLoad(key: MeasurementKey, result: HttpLoadResult): Measurement {
+  return {
+    ...key,
+    value: perSecond(result.count, result.elapsedMs),
+    unit: 'req/s',
+    higherIsBetter: true,
+    count: result.count,
+    errors: result.errors,
+    latency: result.latency,
+  };
+}

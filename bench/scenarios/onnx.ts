@@ -2,7 +2,7 @@ import type { BenchContext, Scenario } from '../context.js';
 import { runHttpLoad } from '../load/http-load.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { type OnnxPayload, SILERO_VAD, SIMPLE } from '../onnx-payloads.js';
-import { perSecond } from '../stats.js';
+import { fromHttpLoad } from '../measure.js';
 import { grpcUnaryRows } from './grpc-unary.js';
 
 /** Why the server cannot serve this bundled model, if it cannot. */
@@ -27,20 +27,12 @@ async function restRows(context: BenchContext, id: string, payload: OnnxPayload)
       warmupMs: context.config.warmupMs,
       durationMs: context.config.durationMs,
     });
-    out.push({
-      ...key,
-      value: perSecond(result.count, result.elapsedMs),
-      unit: 'req/s',
-      higherIsBetter: true,
-      count: result.count,
-      errors: result.errors,
-      latency: result.latency,
-    });
+    out.push(fromHttpLoad(key, result));
   }
   return out;
 }
 
-async function grpcRows(context: BenchContext, id: string, payload: OnnxPayload): Promise<Measurement[]> {
+async function onnxGrpcRows(context: BenchContext, id: string, payload: OnnxPayload): Promise<Measurement[]> {
   const why = whyNot(context, payload.model);
   const key = { id, label: `ONNX ${payload.model} gRPC ModelInfer` };
   if (why) {
@@ -61,7 +53,7 @@ export const onnxModels: Scenario = {
     const out: Measurement[] = [];
     for (const payload of [SIMPLE, SILERO_VAD]) {
       out.push(...(await restRows(context, `onnx-${payload.model}-rest`, payload)));
-      out.push(...(await grpcRows(context, `onnx-${payload.model}-grpc`, payload)));
+      out.push(...(await onnxGrpcRows(context, `onnx-${payload.model}-grpc`, payload)));
     }
     return out;
   },

@@ -1,9 +1,8 @@
 import type { Scenario } from '../context.js';
 import { runHttpLoad } from '../load/http-load.js';
 import { type Measurement, unavailable } from '../measurement.js';
-import { SIDES } from '../measure.js';
+import { fromHttpLoad, SIDES } from '../measure.js';
 import { IDENTITY_BODY } from '../payloads.js';
-import { perSecond } from '../stats.js';
 
 /** REST `infer` on the identity model with the issue's FP32 [1,16] body, through autocannon. */
 export const restInfer: Scenario = {
@@ -26,15 +25,7 @@ export const restInfer: Scenario = {
           warmupMs: config.warmupMs,
           durationMs: config.durationMs,
         });
-        out.push({
-          ...key,
-          value: perSecond(result.count, result.elapsedMs),
-          unit: 'req/s',
-          higherIsBetter: true,
-          count: result.count,
-          errors: result.errors,
-          latency: result.latency,
-        });
+        out.push(fromHttpLoad(key, result));
       }
     }
     return out;

@@ -1,10 +1,11 @@
 import type { Scenario } from '../context.js';
 import { runClosedLoop } from '../load/closed-loop.js';
-import { connect, longLivedStreams, streamPerRequestOp, waitForReady } from '../load/grpc-load.js';
+import { longLivedStreams, streamPerRequestOp } from '../load/grpc-load.js';
 import { sseAgent, sseStreamOp } from '../load/sse-load.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { fromClosedLoop, SIDES } from '../measure.js';
 import { IDENTITY_BODY, typedRequest } from '../payloads.js';
+import { grpcRows } from './grpc-rows.js';
 
 /** Responses per request of the `stream6` model (and of the baselines' stream answers). */
 const EVENTS = 6;
@@ -45,35 +46,23 @@ export const sseGenerateStream: Scenario = {
 /** gRPC `ModelStreamInfer`, one stream per request, six responses each; streams/s. */
 export const grpcStreamPerRequest: Scenario = {
   id: 'grpc-stream6',
-  async run({ config, server, baseline, proto, grpcUnavailable, readyModels }) {
-    const label = 'gRPC ModelStreamInfer 6 responses';
-    const out: Measurement[] = [];
-    for (const concurrency of config.concurrencies) {
-      for (const side of SIDES) {
-        const key = { id: this.id, label, side, concurrency };
-        const address = side === 'server' ? server.grpc : baseline.grpc;
-        const why = grpcUnavailable ?? (readyModels.has('stream6') ? undefined : 'stream6 model not ready');
-        if (!proto || !address || (side === 'server' && why)) {
-          out.push(unavailable({ ...key, unit: 'streams/s' }, why ?? 'no gRPC listener'));
-          continue;
-        }
-        const client = connect(proto, address);
-        try {
-          await waitForReady(client.client, 5000);
-          const op = streamPerRequestOp(client, typedRequest('stream6'), EVENTS);
-          const result = await runClosedLoop({
-            concurrency,
-            warmupMs: config.warmupMs,
-            durationMs: config.durationMs,
-            op,
-          });
-          out.push(fromClosedLoop(key, 'streams/s', result));
-        } finally {
-          client.client.close();
-        }
-      }
-    }
-    return out;
+  run(context) {
+    const spec = {
+      id: this.id,
+      label: 'gRPC ModelStreamInfer 6 responses',
+      unit: 'streams/s',
+      model: 'stream6',
+    };
+    return grpcRows(context, spec, async (client, concurrency, key) => {
+      const { config } = context;
+      const result = await runClosedLoop({
+        concurrency,
+        warmupMs: config.warmupMs,
+        durationMs: config.durationMs,
+        op: streamPerRequestOp(client, typedRequest('stream6'), EVENTS),
+      });
+      return fromClosedLoop(key, 'streams/s', result);
+    });
   },
 };
 
@@ -83,41 +72,33 @@ export const grpcStreamPerRequest: Scenario = {
  */
 export const grpcLongLivedStream: Scenario = {
   id: 'grpc-long-stream',
-  async run({ config, server, baseline, proto, grpcUnavailable, readyModels }) {
-    const label = 'gRPC long-lived stream, 6 responses/request';
-    const out: Measurement[] = [];
-    for (const concurrency of config.concurrencies) {
-      for (const side of SIDES) {
-        const key = { id: this.id, label, side, concurrency };
-        const address = side === 'server' ? server.grpc : baseline.grpc;
-        const why = grpcUnavailable ?? (readyModels.has('stream6') ? undefined : 'stream6 model not ready');
-        if (!proto || !address || (side === 'server' && why)) {
-          out.push(unavailable({ ...key, unit: 'msg/s' }, why ?? 'no gRPC listener'));
-          continue;
-        }
-        const client = connect(proto, address);
-        const streams = longLivedStreams(client, typedRequest('stream6'), EVENTS);
-        try {
-          await waitForReady(client.client, 5000);
-          const result = await runClosedLoop({
-            concurrency,
-            warmupMs: config.warmupMs,
-            durationMs: config.durationMs,
-            op: streams.op,
-          });
-          const measured = fromClosedLoop(key, 'msg/s', result);
-          // The headline is messages per second; requests per second stays in `extra`.
-          out.push({
-            ...measured,
-            value: measured.extra?.msgPerS ?? measured.value,
-            extra: { reqPerS: measured.value },
-          });
-        } finally {
-          streams.close();
-          client.client.close();
-        }
+  run(context) {
+    const spec = {
+      id: this.id,
+      label: 'gRPC long-lived stream, 6 responses/request',
+      unit: 'msg/s',
+      model: 'stream6',
+    };
+    return grpcRows(context, spec, async (client, concurrency, key) => {
+      const { config } = context;
+      const streams = longLivedStreams(client, typedRequest('stream6'), EVENTS);
+      try {
+        const result = await runClosedLoop({
+          concurrency,
+          warmupMs: config.warmupMs,
+          durationMs: config.durationMs,
+          op: streams.op,
+        });
+        const measured = fromClosedLoop(key, 'msg/s', result);
+        // The headline is messages per second; requests per second stays in `extra`.
+        return {
+          ...measured,
+          value: measured.extra?.msgPerS ?? measured.value,
+          extra: { reqPerS: measured.value },
+        };
+      } finally {
+        streams.close();
       }
-    }
-    return out;
+    });
   },
 };
