@@ -1,9 +1,15 @@
 import { Admission } from './admission.js';
 import { ABORT_REQUEST, type InferenceContext, type ServerContext } from './context.js';
-import { InferenceServerError, InvalidInputError, UnavailableError } from './errors.js';
-import { streamsNatively } from './model.js';
+import {
+  InferenceServerError,
+  InvalidInputError,
+  isInferenceServerError,
+  ModelNotReadyError,
+  UnavailableError,
+} from './errors.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
 import { validateInferenceRequest } from './request-validation.js';
+import { checkResponse } from './response-check.js';
 import type { ServerSettings } from './settings/server-settings.js';
 import { map, peek, untilAborted } from './stream-utils.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata } from './types.js';
@@ -78,8 +84,8 @@ export class DataPlane {
    * answering each request once; Triton's stream flavour calls the latter "not decoupled".
    */
   modelStreams(ref: ModelRef): boolean {
-    const { model } = this.registry.get(ref.name, ref.version);
-    return model !== undefined && streamsNatively(model);
+    const slot = this.registry.get(ref.name, ref.version);
+    return slot.model !== undefined && slot.capabilities.nativeStream;
   }
 
   /** Server name, version and protocol extensions (the built-in ones, then the configured ones). */
@@ -96,6 +102,7 @@ export class DataPlane {
   async modelMetadata(ref: ModelRef): Promise<ModelMetadata> {
     const slot = this.registry.get(ref.name, ref.version);
     if (slot.model && slot.state === 'READY') return slot.model.metadata();
+    if (slot.invalid) throw new ModelNotReadyError(`model '${ref.name}' is not ready: ${slot.reason}`);
     const { name, versions, platform, inputs, outputs } = slot.settings;
     return { name, versions: [...versions], platform, inputs: [...inputs], outputs: [...outputs] };
   }
@@ -109,7 +116,7 @@ export class DataPlane {
       this.assertAccepting();
       admitted = this.admission.admit();
       lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
-      const request = prepareRequest(body, context);
+      const request = prepareRequest(body, context, lease);
       const response = await lease.model.predict(request, runtimeContext(context));
       const result = completeResponse(response, lease, request);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
@@ -141,9 +148,11 @@ export class DataPlane {
       lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
       const head = await peek(requests);
       if (!head) throw new InvalidInputError('the stream carried no request');
-      const first = prepareRequest(head.first, context);
-      const validated = map(head.all, (body, index) => (index === 0 ? first : prepareRequest(body, context)));
+      const first = prepareRequest(head.first, context, lease);
       const held = lease;
+      const validated = map(head.all, (body, index) =>
+        index === 0 ? first : prepareRequest(body, context, held),
+      );
       const end = () => {
         held.release();
         admitted();
@@ -212,9 +221,13 @@ function releaseIfNeverStarted<T>(stream: AsyncIterable<T>, end: () => void): As
   };
 }
 
-/** Validates a request body and fills what the server knows: its id and the request headers. */
-function prepareRequest(body: unknown, context: InferenceContext): InferenceRequest {
+/**
+ * Validates a request body, holds it to the model's declared inputs and fills what the server
+ * knows: its id and the request headers.
+ */
+function prepareRequest(body: unknown, context: InferenceContext, lease: ModelLease): InferenceRequest {
   const request = validateInferenceRequest(body);
+  lease.slot.contract.check(request);
   request.id ??= context.requestId;
   if (Object.keys(context.headers).length > 0) {
     request.parameters = { ...request.parameters, headers: { ...context.headers } };
@@ -228,17 +241,7 @@ function completeResponse(
   lease: ModelLease,
   request: InferenceRequest,
 ): InferenceResponse {
-  if (
-    typeof response !== 'object' ||
-    response === null ||
-    !Array.isArray((response as InferenceResponse).outputs)
-  ) {
-    throw new InferenceServerError(
-      'internal',
-      `model '${lease.slot.name}' returned an invalid response: expected an object with an 'outputs' array`,
-    );
-  }
-  const result = { ...(response as InferenceResponse) };
+  const result = checkResponse(response, lease.slot.name, lease.slot.declaredOutputs);
   result.model_name ??= lease.slot.name;
   if (result.model_version === undefined && lease.slot.version !== undefined)
     result.model_version = lease.slot.version;
@@ -253,9 +256,8 @@ function runtimeContext(context: InferenceContext): InferenceContext {
 
 /** Maps anything thrown to the error hierarchy; an aborted request reports why it was aborted. */
 function normalise(err: unknown, context: InferenceContext): InferenceServerError {
-  if (err instanceof InferenceServerError) return err;
-  if (context.signal.aborted && context.signal.reason instanceof InferenceServerError)
-    return context.signal.reason;
+  if (isInferenceServerError(err)) return err;
+  if (context.signal.aborted && isInferenceServerError(context.signal.reason)) return context.signal.reason;
   return InferenceServerError.from(err, 'model error');
 }
 

@@ -18,14 +18,68 @@ export type ErrorCode =
   | 'load_failed'
   | 'internal';
 
+/** Every canonical code, for checks on values that crossed a module copy or a thread. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'invalid_argument',
+  'not_found',
+  'model_not_ready',
+  'unavailable',
+  'overloaded',
+  'payload_too_large',
+  'unsupported_media_type',
+  'deadline_exceeded',
+  'cancelled',
+  'unimplemented',
+  'load_failed',
+  'internal',
+];
+
+/**
+ * The brand every server error carries. `Symbol.for` gives the same symbol in every copy of
+ * this module (a runtime that bundled its own mlserver-ts, a worker thread), so an error is
+ * recognised by its brand and code, not by which copy of the class made it.
+ */
+const ERROR_BRAND: unique symbol = Symbol.for('mlserver-ts.InferenceServerError');
+
+/**
+ * Whether a value is an error of the server's hierarchy, from any copy of mlserver-ts: it has
+ * the brand and a canonical code.
+ */
+export function isInferenceServerError(value: unknown): value is InferenceServerError {
+  if (typeof value !== 'object' || value === null) return false;
+  const code = (value as { code?: unknown }).code;
+  return (
+    (value as { [ERROR_BRAND]?: unknown })[ERROR_BRAND] === true &&
+    typeof code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes(code)
+  );
+}
+
 /** Base of every error the server reports. `message` is safe to send to clients. */
 export class InferenceServerError extends Error {
   readonly code: ErrorCode;
+  declare readonly [ERROR_BRAND]: true;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof` by brand: an error made by another copy of this module is an instance of the
+   * base class, and of a subclass when its name matches. So `err instanceof InvalidInputError`
+   * holds for a runtime's error whichever copy of mlserver-ts it imported.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!isInferenceServerError(value)) return false;
+    // `this` is the class on the right of `instanceof`: the base, or one of its subclasses.
+    // biome-ignore lint/complexity/noThisInStatic: the subclass being tested, not the base
+    // biome-ignore lint/complexity/noUselessThisAlias: named for what it is
+    const target: Function = this;
+    if (target === InferenceServerError) return true;
+    return Function.prototype[Symbol.hasInstance].call(target, value) || value.name === target.name;
   }
 
   /**
@@ -33,7 +87,7 @@ export class InferenceServerError extends Error {
    * `internal` with a clean message; the original is kept as `cause` for the logs.
    */
   static from(err: unknown, context = 'internal error'): InferenceServerError {
-    if (err instanceof InferenceServerError) return err;
+    if (isInferenceServerError(err)) return err;
     if (isAbortError(err)) return new CancelledError('request cancelled', { cause: err });
     const detail = err instanceof Error ? err.message : String(err);
     return new InternalError(`${context}: ${detail}`, { cause: err });

@@ -5,7 +5,8 @@
  * import { MLModel, StringCodec } from 'mlserver-ts';
  * ```
  */
-export { MLModel, type MLModelClass } from './model.js';
+export { MLModel, type MLModelClass, type ModelCapabilities } from './model.js';
+export { shapeFits } from './input-contract.js';
 export type { InferenceContext } from './context.js';
 export type {
   Datatype,

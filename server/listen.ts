@@ -1,5 +1,22 @@
 import type { Server } from 'node:http';
 
+/** A port the server could not listen on: names the setting (and its environment variable) to change. */
+export class ListenError extends Error {
+  constructor(what: string, setting: string, host: string, port: number, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const detail = /EADDRINUSE|already in use/i.test(`${code} ${(cause as Error)?.message}`)
+      ? 'the address is already in use'
+      : /EACCES|permission/i.test(`${code} ${(cause as Error)?.message}`)
+        ? 'permission denied'
+        : String((cause as Error)?.message ?? cause);
+    super(
+      `cannot serve ${what} on ${host}:${port}: ${detail}; change the setting ${setting} (environment variable MLSERVER_${setting.toUpperCase()})`,
+      { cause },
+    );
+    this.name = 'ListenError';
+  }
+}
+
 /** Starts listening; resolves with the bound port (port 0 picks a free one). */
 export function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {

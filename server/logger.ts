@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 
-/** The server's logger: four levels, an optional error whose stack goes to the log. */
+/** The server's logger: four levels, an optional error whose stack goes to the log at debug level. */
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
@@ -32,11 +32,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const out = options.destination ?? process.stderr;
   const stream = options.structured ? out : humanReadable(out);
   const log = pino({ level: options.debug ? 'debug' : 'info', base: { name: 'mlserver-ts' } }, stream);
+  // One line per problem; the error's stack only with debug on.
+  const withStack = options.debug;
   return {
     debug: (message) => log.debug(message),
     info: (message) => log.info(message),
-    warn: (message, err) => (err ? log.warn({ err }, message) : log.warn(message)),
-    error: (message, err) => (err ? log.error({ err }, message) : log.error(message)),
+    warn: (message, err) => (err && withStack ? log.warn({ err }, message) : log.warn(message)),
+    error: (message, err) => (err && withStack ? log.error({ err }, message) : log.error(message)),
   };
 }
 
@@ -50,7 +52,7 @@ function humanReadable(out: NodeJS.WritableStream): Writable {
         err?: { stack?: string };
       };
       const time = new Date(record.time).toISOString();
-      const stack = record.level >= 50 && record.err?.stack ? `\n${record.err.stack}` : '';
+      const stack = record.level >= 40 && record.err?.stack ? `\n${record.err.stack}` : '';
       out.write(
         `${time} [mlserver-ts] ${LEVEL_NAMES[record.level] ?? record.level} - ${record.msg}${stack}\n`,
       );

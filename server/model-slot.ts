@@ -1,6 +1,8 @@
-import type { MLModel } from './model.js';
+import { InputContract } from './input-contract.js';
+import type { MLModel, ModelCapabilities } from './model.js';
 import type { ModelState } from './model-state.js';
 import type { ModelSettings } from './settings/model-settings.js';
+import type { TensorMetadata } from './types.js';
 
 /**
  * One loaded (or loading, or failed) version of a model: its runtime, state, and the requests
@@ -10,7 +12,15 @@ export class ModelSlot {
   state: ModelState = 'LOADING';
   /** Why the model is UNAVAILABLE, when it is. */
   reason = '';
+  /** True when the model's settings file failed validation: there is nothing to describe or load. */
+  invalid = false;
   model: MLModel | undefined;
+  /** What the loaded runtime offers (unary, native streaming), read once when it became ready. */
+  capabilities: ModelCapabilities = { unary: false, nativeStream: false };
+  /** The inputs requests are held to (from the model's metadata when it became ready). */
+  contract: InputContract = InputContract.open;
+  /** The outputs the model declares, by name: a response keeps their datatypes. */
+  declaredOutputs: ReadonlyMap<string, TensorMetadata> = new Map();
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly aborts = new Set<(reason: unknown) => void>();

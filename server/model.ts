@@ -13,6 +13,48 @@ import type {
   TypedArray,
 } from './types.js';
 
+/**
+ * What a runtime offers, as plain data: it is computed once when the model loads and can cross
+ * a thread or process boundary as it is.
+ */
+export interface ModelCapabilities {
+  /** The runtime has its own `predict`: it answers unary calls. */
+  unary: boolean;
+  /**
+   * The runtime checks every request against a complete signature of its own (the ONNX runtime
+   * does), so the core's check against the declared inputs is left to it.
+   */
+  checksInputs?: boolean;
+  /**
+   * The runtime streams by itself (its own `predictStream`, or MLServer's `predict_stream`): it
+   * may answer one request with many responses. Otherwise a stream is `predict` once per request.
+   */
+  nativeStream: boolean;
+}
+
+/**
+ * Marks the base class's default methods. `Symbol.for` is shared by every copy of this module,
+ * so a runtime's class is judged by whether it replaced a default, not by which copy of
+ * `MLModel` it extends.
+ */
+const DEFAULT_METHOD = Symbol.for('mlserver-ts.MLModel.defaultMethod');
+
+/**
+ * Every copy of this module evaluated in this process, by URL (`Symbol.for` makes the list
+ * shared). The server and its runtimes should share one copy; more than one means a runtime
+ * imported its own `mlserver-ts`, which the server reports.
+ */
+const COPIES = Symbol.for('mlserver-ts.copies');
+const shared = globalThis as { [COPIES]?: string[] };
+shared[COPIES] ??= [];
+const copies: string[] = shared[COPIES];
+copies.push(import.meta.url);
+
+/** The URLs of every copy of `mlserver-ts` loaded in this process (one, normally). */
+export function loadedCopies(): readonly string[] {
+  return copies;
+}
+
 /** A runtime written in MLServer's style may name its streaming method `predict_stream`. */
 type SnakeCaseStream = (
   requests: AsyncIterable<InferenceRequest>,
@@ -97,6 +139,14 @@ export class MLModel {
   /** Releases what `load` took. */
   async unload(): Promise<void> {}
 
+  /**
+   * What this runtime offers. Default: found from which methods the class overrides; a runtime
+   * that forwards calls elsewhere (to a worker, another process) overrides this to say so.
+   */
+  get capabilities(): ModelCapabilities {
+    return detectCapabilities(this);
+  }
+
   /** What the model takes and returns; default from `model-settings.json`. */
   async metadata(): Promise<ModelMetadata> {
     const { name, versions, platform, inputs, outputs } = this.settings;
@@ -134,13 +184,37 @@ export class MLModel {
   }
 }
 
-/**
- * Whether a runtime streams by itself (overrides `predictStream` or has `predict_stream`), and so
- * may answer one request with many responses; otherwise a stream is `predict` once per request.
- */
-export function streamsNatively(model: MLModel): boolean {
+for (const method of [MLModel.prototype.predict, MLModel.prototype.predictStream]) {
+  Object.defineProperty(method, DEFAULT_METHOD, { value: true });
+}
+
+function isDefault(method: unknown): boolean {
+  return typeof method !== 'function' || (method as { [DEFAULT_METHOD]?: boolean })[DEFAULT_METHOD] === true;
+}
+
+function detectCapabilities(model: MLModel): ModelCapabilities {
   const snake = (model as unknown as { predict_stream?: unknown }).predict_stream;
-  return model.predictStream !== MLModel.prototype.predictStream || typeof snake === 'function';
+  return {
+    unary: !isDefault(model.predict),
+    nativeStream: !isDefault(model.predictStream) || typeof snake === 'function',
+  };
+}
+
+/**
+ * A loaded runtime's capabilities: what it declares (`capabilities`), else what its methods show
+ * (for a runtime built on a copy of `MLModel` that predates the getter).
+ */
+export function modelCapabilities(model: MLModel): ModelCapabilities {
+  const declared = (model as { capabilities?: unknown }).capabilities;
+  if (
+    typeof declared === 'object' &&
+    declared !== null &&
+    typeof (declared as ModelCapabilities).unary === 'boolean' &&
+    typeof (declared as ModelCapabilities).nativeStream === 'boolean'
+  ) {
+    return { ...(declared as ModelCapabilities) };
+  }
+  return detectCapabilities(model);
 }
 
 /** The constructor a model-settings `implementation` must resolve to. */

@@ -1,6 +1,7 @@
 import { ModelLoadError, ModelNotReadyError, NotFoundError } from './errors.js';
+import { InputContract } from './input-contract.js';
 import type { Logger } from './logger.js';
-import type { MLModel } from './model.js';
+import { loadedCopies, type MLModel, modelCapabilities } from './model.js';
 import { ModelSlot } from './model-slot.js';
 import type { ModelState } from './model-state.js';
 import type { RuntimeLoader } from './runtime-loader.js';
@@ -35,6 +36,8 @@ export class ModelRegistry {
     private readonly loader: RuntimeLoader,
     private readonly logger: Logger,
     private readonly drainTimeoutMs: number,
+    /** How long a runtime's `load()` may take before the model is UNAVAILABLE (setting model_load_timeout). */
+    private readonly loadTimeoutMs = 180_000,
   ) {}
 
   /** Loads (or reloads) one model version. Resolves with its slot; a failed load leaves it UNAVAILABLE. */
@@ -48,9 +51,16 @@ export class ModelRegistry {
     this.logger.info(`loading model ${label} (${settings.implementation})`);
     try {
       const model = await this.loader.create(settings);
-      await model.load();
+      await loadWithin(model, this.loadTimeoutMs, (late) => this.releaseLate(label, late));
+      const metadata = await model.metadata();
       model.ready = true;
       slot.model = model;
+      slot.capabilities = modelCapabilities(model);
+      slot.contract =
+        settings.strict_inputs && !slot.capabilities.checksInputs
+          ? new InputContract(settings.name, metadata.inputs)
+          : InputContract.open;
+      slot.declaredOutputs = new Map(metadata.outputs.map((tensor) => [tensor.name, tensor]));
       slot.state = 'READY';
     } catch (err) {
       slot.state = 'UNAVAILABLE';
@@ -68,6 +78,7 @@ export class ModelRegistry {
     }
     versions.set(key, slot);
     this.logger.info(`model ${label} is ready`);
+    this.warnOfCopies();
     if (previous && previous !== slot) await this.retire(previous);
     return slot;
   }
@@ -80,9 +91,24 @@ export class ModelRegistry {
     const slot = new ModelSlot(settings);
     slot.state = 'UNAVAILABLE';
     slot.reason = reason;
+    slot.invalid = true;
     const versions = this.versionsOf(settings.name, true);
     if (!versions.has(UNVERSIONED)) versions.set(UNVERSIONED, slot);
     return slot;
+  }
+
+  /**
+   * Takes a model out of service after its runtime failed in a way that leaves it unsafe to use
+   * (an uncaught exception from its code): it is listed UNAVAILABLE with the reason, in-flight
+   * requests get the grace period, then it is unloaded. Loading it again brings it back.
+   */
+  async fail(slot: ModelSlot, reason: string): Promise<void> {
+    if (slot.state !== 'READY') return;
+    const label = describe(slot.name, slot.version ?? UNVERSIONED);
+    this.logger.error(`model ${label} is out of service: ${reason}`);
+    slot.reason = reason;
+    await this.retire(slot);
+    slot.reason = reason;
   }
 
   /** Unloads every version of a model (or one version) and forgets it. */
@@ -159,21 +185,75 @@ export class ModelRegistry {
     return versions;
   }
 
+  private copiesReported = 1;
+
+  /** Says so once when a runtime brought its own copy of mlserver-ts (its classes are not the server's). */
+  private warnOfCopies(): void {
+    const copies = loadedCopies();
+    if (copies.length <= this.copiesReported) return;
+    this.copiesReported = copies.length;
+    this.logger.warn(
+      `${copies.length} copies of mlserver-ts are loaded (${copies.join(', ')}); runtimes should import the server's own`,
+    );
+  }
+
+  /** A load that finished after its timeout: the instance is released, never served. */
+  private releaseLate(label: string, model: MLModel): void {
+    this.logger.warn(`model ${label} finished loading after its timeout; unloading that instance`);
+    model.unload().catch((err: unknown) => this.logger.error(`model ${label} failed to unload`, err));
+  }
+
+  /** Drains a slot and unloads its runtime (once: the slot lets go of the instance). */
   private async retire(slot: ModelSlot): Promise<void> {
     const label = describe(slot.name, slot.version ?? UNVERSIONED);
-    slot.state = 'UNLOADING';
+    const model = slot.model;
+    if (slot.state === 'READY') slot.state = 'UNLOADING';
+    slot.model = undefined;
     await slot.drain(this.drainTimeoutMs);
-    try {
-      if (slot.model) {
-        slot.model.ready = false;
-        await slot.model.unload();
+    if (model) {
+      try {
+        model.ready = false;
+        await model.unload();
+        this.logger.info(`model ${label} unloaded`);
+      } catch (err) {
+        this.logger.error(`model ${label} failed to unload cleanly`, err);
       }
-      this.logger.info(`model ${label} unloaded`);
-    } catch (err) {
-      this.logger.error(`model ${label} failed to unload cleanly`, err);
     }
     slot.state = 'UNAVAILABLE';
-    slot.reason = 'unloaded';
+    if (!slot.invalid) slot.reason = 'unloaded';
+  }
+}
+
+/**
+ * Runs a runtime's `load()`, failing with a clear reason when it takes longer than `timeoutMs`.
+ * A load that finishes afterwards is handed to `onLate` so its resources are released.
+ */
+async function loadWithin(
+  model: MLModel,
+  timeoutMs: number,
+  onLate: (model: MLModel) => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const loading = model.load();
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(
+        new ModelLoadError(`load() did not finish within ${timeoutMs / 1000} s (setting model_load_timeout)`),
+      );
+    }, timeoutMs);
+  });
+  loading.then(
+    () => {
+      if (timedOut) onLate(model);
+    },
+    () => undefined,
+  );
+  try {
+    await Promise.race([loading, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -12,7 +12,8 @@ const FLOAT_WORDS = new Set(['NaN', 'Infinity', '-Infinity', 'inf', '-inf', 'nan
  */
 export function validateInferenceRequest(body: unknown): InferenceRequest {
   if (!isRecord(body)) throw new InvalidInputError('request body must be a JSON object');
-  const { inputs, outputs, id, parameters } = body;
+  body = withoutNulls(body, REQUEST_OPTIONALS);
+  const { inputs, outputs, id, parameters } = body as Record<string, unknown>;
   if (inputs === undefined) throw new InvalidInputError("request is missing the field 'inputs'");
   if (!Array.isArray(inputs)) throw new InvalidInputError("'inputs' must be an array of tensors");
   if (id !== undefined && typeof id !== 'string') throw new InvalidInputError("'id' must be a string");
@@ -25,14 +26,15 @@ export function validateInferenceRequest(body: unknown): InferenceRequest {
     seen.add(checked.name);
     return checked;
   });
-  const request: InferenceRequest = { ...body, inputs: checkedInputs } as InferenceRequest;
+  const request: InferenceRequest = { ...(body as object), inputs: checkedInputs } as InferenceRequest;
   if (outputs !== undefined) request.outputs = validateOutputs(outputs);
   return request;
 }
 
 function validateInput(input: unknown, index: number): RequestInput {
   if (!isRecord(input)) throw new InvalidInputError(`inputs[${index}] must be an object`);
-  const { name, shape, datatype, data, parameters } = input;
+  input = withoutNulls(input, TENSOR_OPTIONALS);
+  const { name, shape, datatype, data, parameters } = input as Record<string, unknown>;
   if (typeof name !== 'string')
     throw new InvalidInputError(`inputs[${index}] is missing the string field 'name'`);
   const label = `input '${name}'`;
@@ -54,7 +56,7 @@ function validateInput(input: unknown, index: number): RequestInput {
   if (data === undefined) throw new InvalidInputError(`${label} is missing the field 'data'`);
   const flat = validateData(label, datatype as Datatype, shape as number[], data);
   return {
-    ...input,
+    ...(input as object),
     name,
     shape: shape as number[],
     datatype: datatype as Datatype,
@@ -62,17 +64,26 @@ function validateInput(input: unknown, index: number): RequestInput {
   } as RequestInput;
 }
 
-/** Checks a tensor's data against its datatype and shape; returns it flat. */
+/**
+ * Checks a tensor's data against its datatype and shape; returns it flat. `boolNumbers` also
+ * takes 0 and 1 as BOOL elements (what a runtime copying a `Uint8Array` returns).
+ */
 export function validateData(
   label: string,
   datatype: Datatype,
   shape: readonly number[],
   data: unknown,
+  options: { boolNumbers?: boolean } = {},
 ): TensorData {
+  const checkElements = (label: string, datatype: Datatype, flat: unknown[]) =>
+    checkFlat(label, datatype, flat, options.boolNumbers === true);
   const expected = elementCount(shape);
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const typed = data as unknown as ArrayLike<unknown>;
     if (typed.length !== expected) throw countMismatch(label, shape, expected, typed.length);
+    const natural = DATATYPE_INFO[datatype].array;
+    // Another kind of typed array (floats for an INT32 tensor, say): its values must fit.
+    if (natural && !(data instanceof natural)) checkElements(label, datatype, Array.from(typed));
     return data as unknown as TensorData;
   }
   if (!Array.isArray(data)) {
@@ -96,10 +107,12 @@ function countMismatch(
   );
 }
 
-function checkElements(label: string, datatype: Datatype, flat: unknown[]): unknown[] {
+function checkFlat(label: string, datatype: Datatype, flat: unknown[], boolNumbers: boolean): unknown[] {
   const info = DATATYPE_INFO[datatype];
   for (let i = 0; i < flat.length; i++) {
-    const problem = elementProblem(datatype, info.kind, info.min, info.max, flat[i]);
+    const value = flat[i];
+    if (boolNumbers && info.kind === 'bool' && (value === 0 || value === 1)) continue;
+    const problem = elementProblem(datatype, info.kind, info.min, info.max, value);
     if (problem) throw new InvalidInputError(`${label} (${datatype}): element ${i} ${problem}`);
   }
   return flat;
@@ -157,8 +170,42 @@ function validateOutputs(outputs: unknown): RequestOutput[] {
     if (!isRecord(output) || typeof output.name !== 'string') {
       throw new InvalidInputError(`outputs[${index}] must be an object with a string 'name'`);
     }
-    return output as unknown as RequestOutput;
+    const clean = withoutNulls(output, TENSOR_OPTIONALS);
+    if (clean.parameters !== undefined && !isRecord(clean.parameters))
+      throw new InvalidInputError(`outputs[${index}]: 'parameters' must be an object`);
+    return clean as unknown as RequestOutput;
   });
+}
+
+/** Optional fields of a request that clients may send as `null` (MLServer's `.dict()` does). */
+const REQUEST_OPTIONALS = ['id', 'parameters', 'outputs'] as const;
+/** Optional fields of an input or requested output. */
+const TENSOR_OPTIONALS = ['parameters'] as const;
+/** Keys of `parameters` that have a meaning to the server and may be `null` (= absent). */
+const PARAMETER_OPTIONALS = ['content_type', 'headers'] as const;
+
+/**
+ * The object without its optional fields that are `null`, as MLServer reads them: `null` means
+ * absent. `parameters` objects lose their null `content_type` and `headers` too; other
+ * parameters are the client's own and kept as sent.
+ */
+export function withoutNulls(
+  record: Record<string, unknown>,
+  optionals: readonly string[],
+): Record<string, unknown> {
+  let result = record;
+  for (const key of optionals) {
+    if (result[key] !== null) continue;
+    if (result === record) result = { ...record };
+    delete result[key];
+  }
+  const parameters = result.parameters;
+  if (isRecord(parameters) && PARAMETER_OPTIONALS.some((key) => parameters[key] === null)) {
+    const clean = { ...parameters };
+    for (const key of PARAMETER_OPTIONALS) if (clean[key] === null) delete clean[key];
+    result = { ...result, parameters: clean };
+  }
+  return result;
 }
 
 function describe(value: unknown): string {

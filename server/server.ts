@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { DataPlane } from './dataplane.js';
 import { UnavailableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { closeGracefully, listen } from './listen.js';
+import { closeGracefully, ListenError, listen } from './listen.js';
 import { Metrics } from './metrics.js';
 import { ModelRegistry } from './registry.js';
 import { RepositoryHandlers } from './repository-handlers.js';
@@ -61,7 +61,12 @@ export class InferenceServer {
     this.logger =
       options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
     this.loader = registerBuiltinRuntimes(new RuntimeLoader(options.importModule));
-    this.registry = new ModelRegistry(this.loader, this.logger, settings.shutdown_grace_period * 1000);
+    this.registry = new ModelRegistry(
+      this.loader,
+      this.logger,
+      settings.shutdown_grace_period * 1000,
+      settings.model_load_timeout * 1000,
+    );
     this.repository = new ModelRepository(settings.model_repository_root);
     this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
     this.dataplane = new DataPlane(this.registry, settings, this.metrics);
@@ -94,19 +99,26 @@ export class InferenceServer {
 
   /** Starts listening, then loads the models (readiness is false until they are loaded). */
   async start(): Promise<BoundPorts> {
-    const { host } = this.settings;
-    const http = await listen(this.httpServer, host, this.settings.http_port);
+    const { host, http_port, grpc_port, grpc_triton_port, metrics_port } = this.settings;
+    const named = (what: string, setting: string, port: number) => (err: unknown) => {
+      throw new ListenError(what, setting, host, port, err);
+    };
+    const http = await listen(this.httpServer, host, http_port).catch(named('HTTP', 'http_port', http_port));
     this.logger.info(`HTTP server running on http://${host}:${http}`);
-    const grpc = await this.grpcListener.start(host, this.settings.grpc_port);
+    const grpc = await this.grpcListener.start(host, grpc_port).catch(named('gRPC', 'grpc_port', grpc_port));
     this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)`);
     let grpcTriton: number | undefined;
-    if (this.grpcTritonListener) {
-      grpcTriton = await this.grpcTritonListener.start(host, this.settings.grpc_triton_port!);
+    if (this.grpcTritonListener && grpc_triton_port !== null) {
+      grpcTriton = await this.grpcTritonListener
+        .start(host, grpc_triton_port)
+        .catch(named('gRPC (Triton flavour)', 'grpc_triton_port', grpc_triton_port));
       this.logger.info(`gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)`);
     }
     let metrics: number | undefined;
     if (this.metricsServer) {
-      metrics = await listen(this.metricsServer, host, this.settings.metrics_port);
+      metrics = await listen(this.metricsServer, host, metrics_port).catch(
+        named('metrics', 'metrics_port', metrics_port),
+      );
       this.logger.info(
         `Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`,
       );

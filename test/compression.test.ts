@@ -16,10 +16,10 @@ function rawPost(url: string, body: unknown, headers: Record<string, string>): P
   });
 }
 
-describe('response compression (gzip_enabled, on by default)', () => {
+describe('response compression (gzip_enabled: true)', () => {
   let running: RunningServer;
   beforeAll(async () => {
-    running = await startTestServer();
+    running = await startTestServer({ gzip_enabled: true });
   });
   afterAll(() => running.stop());
 
@@ -39,7 +39,23 @@ describe('response compression (gzip_enabled, on by default)', () => {
     expect(body.outputs[0]!.data).toEqual(data);
   });
 
+  test('binary tensor responses are never compressed (gzip slows incompressible numbers)', async () => {
+    const data = Array.from({ length: 2000 }, (_, i) => i);
+    const res = await rawPost(
+      `${running.url}/v2/models/identity/infer`,
+      {
+        inputs: [{ name: 't', shape: [2000], datatype: 'INT32', data }],
+        parameters: { binary_data_output: true },
+      },
+      { 'accept-encoding': 'gzip' },
+    );
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    res.resume();
+  });
+
   test('SSE is never compressed or held back: each event arrives before the next is produced', async () => {
+    const producedAtStart = observed.produced;
     const res = await rawPost(
       `${running.url}/v2/models/slow-stream/generate_stream`,
       {
@@ -49,7 +65,6 @@ describe('response compression (gzip_enabled, on by default)', () => {
       { 'accept-encoding': 'gzip, deflate, br' },
     );
     expect(res.headers['content-encoding']).toBeUndefined();
-    const producedAtStart = observed.produced;
     const producedWhenReceived: number[] = [];
     let text = '';
     for await (const chunk of res) {
@@ -62,8 +77,8 @@ describe('response compression (gzip_enabled, on by default)', () => {
     expect(producedWhenReceived).toEqual([1, 2, 3, 4]);
   });
 
-  test('gzip_enabled: false leaves responses uncompressed', async () => {
-    const plain = await startTestServer({ gzip_enabled: false });
+  test('by default (gzip_enabled: false) responses are uncompressed', async () => {
+    const plain = await startTestServer();
     try {
       const data = Array.from({ length: 2000 }, (_, i) => i);
       const res = await rawPost(

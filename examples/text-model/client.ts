@@ -2,12 +2,15 @@
  * Streams the notebook's request to the text model and prints each word as it arrives.
  *
  *   npx tsx examples/text-model/client.ts [http://localhost:8080]
+ *
+ * Without an argument it talks to localhost on MLSERVER_HTTP_PORT (else 8080), the port the
+ * server reads from the same variable.
  */
 import { readFile } from 'node:fs/promises';
 import { createParser } from 'eventsource-parser';
 import { type InferenceResponse, StringCodec } from 'mlserver-ts';
 
-const base = process.argv[2] ?? 'http://localhost:8080';
+const base = process.argv[2] ?? `http://localhost:${process.env.MLSERVER_HTTP_PORT || '8080'}`;
 const body = await readFile(new URL('./generate-request.json', import.meta.url), 'utf8');
 
 const res = await fetch(`${base}/v2/models/text-model/generate_stream`, {

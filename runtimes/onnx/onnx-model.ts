@@ -4,6 +4,7 @@ import {
   type InferenceResponse,
   MLModel,
   ModelLoadError,
+  type ModelCapabilities,
   type ModelMetadata,
   ModelNotReadyError,
   type RequestInput,
@@ -43,6 +44,11 @@ export class OnnxModel extends MLModel {
   /** Where the sessions run, once loaded (for diagnostics and tests). */
   get sessionHost(): SessionHost | undefined {
     return this.host;
+  }
+
+  /** The ONNX runtime checks each request against the model's own complete signature. */
+  override get capabilities(): ModelCapabilities {
+    return { ...super.capabilities, checksInputs: true };
   }
 
   override async load(): Promise<void> {

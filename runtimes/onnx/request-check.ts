@@ -1,4 +1,4 @@
-import { InvalidInputError, type InferenceRequest, type RequestInput } from 'mlserver-ts';
+import { InvalidInputError, type InferenceRequest, type RequestInput, shapeFits } from 'mlserver-ts';
 import type { ServedSignature, ServedTensor } from './signature.js';
 
 /**
@@ -50,10 +50,6 @@ export function checkRequest(
     }
   }
   return { inputs, fetches: [...new Set(fetches)] };
-}
-
-function shapeFits(actual: readonly number[], expected: readonly number[]): boolean {
-  return actual.length === expected.length && expected.every((dim, i) => dim === -1 || dim === actual[i]);
 }
 
 function names(tensors: Map<string, ServedTensor>): string {

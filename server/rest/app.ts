@@ -64,9 +64,12 @@ function corsOptions(cors: CorsSettings): cors.CorsOptions {
   };
 }
 
-/** Compress what compression's defaults would, except event streams: an SSE event is never held back. */
+/**
+ * Compress JSON only: binary tensors (`application/octet-stream`) are mostly incompressible
+ * numbers that gzip slows by an order of magnitude, and an SSE event is never held back.
+ */
 function compressible(req: express.Request, res: express.Response): boolean {
   const type = res.getHeader('content-type');
-  if (typeof type === 'string' && type.startsWith('text/event-stream')) return false;
+  if (typeof type !== 'string' || !type.startsWith('application/json')) return false;
   return compression.filter(req, res);
 }

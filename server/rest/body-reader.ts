@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { CancelledError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import {
+  CancelledError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../errors.js';
 
 /**
  * Reads a request body into one Buffer, inflating gzip/deflate/br. When the length is known in
@@ -18,7 +23,7 @@ export async function readBody(req: IncomingMessage, limit: number, alignAt = 0)
     throw tooLarge(limit);
   }
   if (Number.isInteger(declared)) return readInto(stream, declared, (8 - (alignAt % 8)) % 8);
-  return readChunks(stream, limit);
+  return readChunks(stream, limit, encoding);
 }
 
 function decoded(req: IncomingMessage, encoding: string): Readable {
@@ -75,7 +80,7 @@ function readInto(stream: Readable, length: number, padding: number): Promise<Bu
   });
 }
 
-async function readChunks(stream: Readable, limit: number): Promise<Buffer> {
+async function readChunks(stream: Readable, limit: number, encoding: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -89,13 +94,20 @@ async function readChunks(stream: Readable, limit: number): Promise<Buffer> {
     }
   } catch (err) {
     if (err instanceof PayloadTooLargeError) throw err;
-    const message = (err as Error).message;
-    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) {
-      throw new UnsupportedMediaTypeError(`request body is not valid for its Content-Encoding: ${message}`);
+    if (isDecompressionError(err)) {
+      throw new InvalidInputError(
+        `request body is not valid ${encoding} data (Content-Encoding: ${encoding}): ${(err as Error).message}`,
+      );
     }
     throw new CancelledError('client aborted the request body', { cause: err });
   }
   return Buffer.concat(chunks, total);
+}
+
+/** zlib's errors: `Z_*` codes for gzip/deflate, `ERR_*` codes with a negative errno for brotli. */
+function isDecompressionError(err: unknown): boolean {
+  const { code, errno } = err as NodeJS.ErrnoException;
+  return typeof code === 'string' && (code.startsWith('Z_') || (code.startsWith('ERR_') && (errno ?? 0) < 0));
 }
 
 function tooLarge(limit: number): PayloadTooLargeError {

@@ -63,25 +63,23 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     const ref = modelRef(req);
     const body = await decodeInferenceBody(req, dataplane, ref);
     const context = createRequestContext(req, res, shutdown, bodyId(body));
-    // Unknown model, model not ready and invalid request fail here, before any event.
+    // Unknown model, model not ready, an invalid request and a failure before the first response
+    // are answered with a status; the first response's headers become the stream's HTTP headers.
     const responses = await dataplane.inferStream(ref, once(body), context);
     const iterator = responses[Symbol.asyncIterator]();
-    let sse: SseWriter;
+    let sse: SseWriter | undefined;
     try {
-      sse = await SseWriter.open(req, res, {});
-    } catch (err) {
-      await iterator.return?.();
-      throw err;
-    }
-    try {
-      while (true) {
-        const next = await iterator.next();
-        if (next.done) break;
+      let next = await iterator.next();
+      const { headers } = next.done ? { headers: {} } : takeResponseHeaders(next.value);
+      sse = await SseWriter.open(req, res, headers);
+      while (!next.done) {
         const { response } = takeResponseHeaders(next.value);
         await sse.send(JSON.stringify(toJsonResponse(response)), context.signal);
         if (!sse.connected) break;
+        next = await iterator.next();
       }
     } catch (err) {
+      if (!sse) throw err;
       const error = InferenceServerError.from(err);
       if (sse.connected) {
         logger.warn(`stream ${context.requestId} failed after it started: ${error.message}`, error.cause);
@@ -89,7 +87,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
       }
     } finally {
       void iterator.return?.();
-      sse.end();
+      sse?.end();
     }
   };
 

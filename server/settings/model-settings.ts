@@ -30,6 +30,8 @@ export interface ModelSettings {
   max_batch_size: number;
   max_batch_time: number;
   cache_enabled: boolean;
+  /** mlserver-ts: whether requests are held to the declared `inputs` (default true). */
+  strict_inputs: boolean;
   parameters: ModelParameters;
   /** The folder the settings file was found in (not a settings field: set by the repository). */
   readonly folder: string;
@@ -68,6 +70,7 @@ export const modelSettingsSchema: SchemaObject = {
     max_batch_size: { type: 'integer', minimum: 0, default: 0 },
     max_batch_time: { type: 'number', minimum: 0, default: 0 },
     cache_enabled: { type: 'boolean', default: false },
+    strict_inputs: { type: 'boolean', default: true },
     parameters: {
       type: 'object',
       additionalProperties: false,

@@ -56,6 +56,8 @@ export interface ServerSettings {
   shutdown_grace_period: number;
   /** mlserver-ts: inference calls (unary or streaming) that may run at once; more get 429. Null: no limit. */
   max_inflight_requests: number | null;
+  /** mlserver-ts: seconds a runtime's `load()` may take before the model is UNAVAILABLE. */
+  model_load_timeout: number;
   /** mlserver-ts: whether `/v2/health/ready` stays false while any model failed to load. */
   ready_requires_all_models: boolean;
 }
@@ -112,7 +114,7 @@ export const serverSettingsSchema: SchemaObject = {
     tracing_server: { type: ['string', 'null'], default: null },
     cache_enabled: { type: 'boolean', default: false },
     cache_size: { type: 'integer', minimum: 0, default: 100 },
-    gzip_enabled: { type: 'boolean', default: true },
+    gzip_enabled: { type: 'boolean', default: false },
     http_max_request_size: {
       type: 'integer',
       minimum: 1,
@@ -121,6 +123,7 @@ export const serverSettingsSchema: SchemaObject = {
     },
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
+    model_load_timeout: { type: 'number', exclusiveMinimum: 0, default: 180 },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
   },
 };
