@@ -40,7 +40,6 @@ const like =
 function cases(flavour: 'mlserver' | 'triton'): Record<string, [string, Check]> {
   const inference = 'inference.GRPCInferenceService';
   const repository = 'inference.model_repository.ModelRepositoryService';
-  const words = (m: Record<string, unknown>[]) => m.map((r) => (r.outputs as { name: string }[])[0]!.name);
   const common: Record<string, [string, Check]> = {
     [`${inference}/ServerLive`]: ['{}', one({ live: true })],
     [`${inference}/ServerReady`]: ['{}', one({ ready: true })],
@@ -64,7 +63,7 @@ function cases(flavour: 'mlserver' | 'triton'): Record<string, [string, Check]> 
     ],
     [`${repository}/RepositoryModelUnload`]: ['{"model_name": "collect"}', one({})],
     [`${repository}/RepositoryModelLoad`]: ['{"model_name": "collect"}', one({})],
-    ['grpc.health.v1.Health/Check']: ['{"service": ""}', one({ status: 'SERVING' })],
+    'grpc.health.v1.Health/Check': ['{"service": ""}', one({ status: 'SERVING' })],
   };
   if (flavour === 'mlserver') {
     return {
@@ -89,7 +88,7 @@ function cases(flavour: 'mlserver' | 'triton'): Record<string, [string, Check]> 
       like({ rawOutputContents: [Buffer.from([1, 0, 0, 0, 2, 0, 0, 0]).toString('base64')] }),
     ],
     [`${inference}/ModelStreamInfer`]: [prompt('one two', 't1'), tritonStream],
-    ['inference.triton.GRPCInferenceService/ModelStreamInfer']: [prompt('one two', 't1'), tritonStream],
+    'inference.triton.GRPCInferenceService/ModelStreamInfer': [prompt('one two', 't1'), tritonStream],
   };
 }
 

@@ -32,8 +32,13 @@ describe('a Triton-style Python client against the CLI serving simple', () => {
   it('reads ModelConfig, infers from raw_output_contents, reads ModelStatistics and the unknown-model text', async () => {
     const result = await runPython<{
       config: { config: Record<string, unknown> };
-      infer: { id: string; outputs: Record<string, { values: number[]; typed_contents: boolean; shape: number[] }> };
-      statistics: { model_stats: { name: string; inference_count: string; inference_stats: Record<string, Duration> }[] };
+      infer: {
+        id: string;
+        outputs: Record<string, { values: number[]; typed_contents: boolean; shape: number[] }>;
+      };
+      statistics: {
+        model_stats: { name: string; inference_count: string; inference_stats: Record<string, Duration> }[];
+      };
       all_statistics_models: string[];
       unknown_model: { code: string; message: string };
     }>('triton_client.py', `127.0.0.1:${triton}`);
@@ -91,6 +96,10 @@ describe('a Triton-style Python client against the CLI serving simple', () => {
       string,
       unknown
     >;
-    expect(config).toMatchObject({ name: 'simple', max_batch_size: 0, input: [{ name: 'INPUT0', dims: [-1, 16] }, {}] });
+    expect(config).toMatchObject({
+      name: 'simple',
+      max_batch_size: 0,
+      input: [{ name: 'INPUT0', dims: [-1, 16] }, {}],
+    });
   });
 });

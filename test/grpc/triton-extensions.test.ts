@@ -11,7 +11,10 @@ afterAll(async () => {
   await h.close();
 });
 
-async function rest(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function rest(
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${h.ports.http}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
@@ -49,7 +52,9 @@ describe("Triton's statistics extension", () => {
     await call(h.mlserver, 'ModelInfer', { model_name: 'echo', inputs: [int32] });
     expect((await rest('/v2/models/echo/infer', { inputs: [{ ...int32, data: [1, 2] }] })).status).toBe(200);
     // Shape and data disagree: refused after the model was found, so it counts as a failure.
-    const bad = await rest('/v2/models/echo/infer', { inputs: [{ name: 'a', datatype: 'INT32', shape: [3], data: [1] }] });
+    const bad = await rest('/v2/models/echo/infer', {
+      inputs: [{ name: 'a', datatype: 'INT32', shape: [3], data: [1] }],
+    });
     expect(bad.status).toBe(400);
     const after = await restStat('echo');
 
@@ -67,9 +72,19 @@ describe("Triton's statistics extension", () => {
       ].sort(),
     );
     expect(Object.keys(after.inference_stats).sort()).toEqual(
-      ['success', 'fail', 'queue', 'compute_input', 'compute_infer', 'compute_output', 'cache_hit', 'cache_miss'].sort(),
+      [
+        'success',
+        'fail',
+        'queue',
+        'compute_input',
+        'compute_infer',
+        'compute_output',
+        'cache_hit',
+        'cache_miss',
+      ].sort(),
     );
-    for (const stat of Object.values(after.inference_stats)) expect(Object.keys(stat).sort()).toEqual(DURATION_KEYS);
+    for (const stat of Object.values(after.inference_stats))
+      expect(Object.keys(stat).sort()).toEqual(DURATION_KEYS);
     expect(after.batch_stats).toHaveLength(1);
     expect(Object.keys(after.batch_stats[0]!).sort()).toEqual(
       ['batch_size', 'compute_input', 'compute_infer', 'compute_output'].sort(),
@@ -89,9 +104,9 @@ describe("Triton's statistics extension", () => {
     expect(s.fail!.ns).toBeGreaterThan(b.fail!.ns);
     expect(s.compute_infer!.ns).toBeGreaterThan(b.compute_infer!.ns);
     // The stages are parts of the whole (each rounded to a nanosecond on its own).
-    expect(s.queue!.ns + s.compute_input!.ns + s.compute_infer!.ns + s.compute_output!.ns).toBeLessThanOrEqual(
-      s.success!.ns + 4 * s.success!.count,
-    );
+    expect(
+      s.queue!.ns + s.compute_input!.ns + s.compute_infer!.ns + s.compute_output!.ns,
+    ).toBeLessThanOrEqual(s.success!.ns + 4 * s.success!.count);
     expect(after.batch_stats[0]).toMatchObject({ batch_size: 1, compute_infer: s.compute_infer });
     expect(after.last_inference).toBeGreaterThanOrEqual(before.last_inference);
     expect(after.last_inference).toBeLessThanOrEqual(Date.now());
@@ -135,14 +150,22 @@ describe("Triton's statistics extension", () => {
         if (i % 2 === 0) {
           expect((await rest(`/v2/models/${name}/infer`, { inputs: [] })).status).toBe(404);
         } else {
-          await expect(call(h.triton, 'ModelInfer', { model_name: name, inputs: [int32] })).rejects.toMatchObject({
+          await expect(
+            call(h.triton, 'ModelInfer', { model_name: name, inputs: [int32] }),
+          ).rejects.toMatchObject({
             code: grpc.status.NOT_FOUND,
           });
         }
       }),
     );
     const all = await rest('/v2/models/stats');
-    expect((all.body.model_stats as Stat[]).map((s) => s.name)).toEqual(['collect', 'echo', 'fail', 'hang', 'words']);
+    expect((all.body.model_stats as Stat[]).map((s) => s.name)).toEqual([
+      'collect',
+      'echo',
+      'fail',
+      'hang',
+      'words',
+    ]);
     expect(await rest('/v2/models/ghost-1/stats')).toEqual({
       status: 404,
       body: { error: "Request for unknown model: 'ghost-1' is not found" },
@@ -212,12 +235,18 @@ describe("Triton's model configuration extension", () => {
 
 describe('outputs on the Triton listener', () => {
   it('ModelInfer answers in raw_output_contents even for typed inputs; the MLServer listener keeps typed', async () => {
-    const triton = await call<Record<string, unknown>>(h.triton, 'ModelInfer', { model_name: 'echo', inputs: [int32] });
+    const triton = await call<Record<string, unknown>>(h.triton, 'ModelInfer', {
+      model_name: 'echo',
+      inputs: [int32],
+    });
     expect(triton).toMatchObject({
       outputs: [{ name: 'out_a', datatype: 'INT32', shape: ['2'], contents: null }],
       raw_output_contents: [Buffer.from([1, 0, 0, 0, 2, 0, 0, 0])],
     });
-    const mlserver = await call<Record<string, unknown>>(h.mlserver, 'ModelInfer', { model_name: 'echo', inputs: [int32] });
+    const mlserver = await call<Record<string, unknown>>(h.mlserver, 'ModelInfer', {
+      model_name: 'echo',
+      inputs: [int32],
+    });
     expect(mlserver).toMatchObject({
       outputs: [{ name: 'out_a', contents: { int_contents: [1, 2] } }],
       raw_output_contents: [],
@@ -227,15 +256,18 @@ describe('outputs on the Triton listener', () => {
 
 describe("MLServer's inference.model_repository.ModelRepositoryService", () => {
   it('indexes, unloads and loads models over the core repository API', async () => {
-    const Repository = clientFor('inference/model_repository.proto', 'inference.model_repository.ModelRepositoryService');
+    const Repository = clientFor(
+      'inference/model_repository.proto',
+      'inference.model_repository.ModelRepositoryService',
+    );
     const client = new Repository(`127.0.0.1:${h.ports.grpc}`, grpc.credentials.createInsecure());
     try {
       const index = await call<{ models: { name: string; state: string }[] }>(client, 'RepositoryIndex', {});
       expect(index.models).toContainEqual({ name: 'collect', version: '', state: 'READY', reason: '' });
       expect(await call(client, 'RepositoryModelUnload', { model_name: 'collect' })).toEqual({});
-      expect(await call(h.mlserver, 'ModelReady', { name: 'collect' }).catch((e: grpc.ServiceError) => e.code)).toBe(
-        grpc.status.NOT_FOUND,
-      );
+      expect(
+        await call(h.mlserver, 'ModelReady', { name: 'collect' }).catch((e: grpc.ServiceError) => e.code),
+      ).toBe(grpc.status.NOT_FOUND);
       const ready = await call<{ models: { name: string }[] }>(client, 'RepositoryIndex', { ready: true });
       expect(ready.models.map((m) => m.name)).not.toContain('collect');
       expect(await call(client, 'RepositoryModelLoad', { model_name: 'collect' })).toEqual({});
