@@ -107,7 +107,7 @@ describe.each(['mlserver', 'triton'] as const)('reflection on the %s listener', 
         throw new Error(`${method}: ${(err as Error).message}`);
       }
     }
-  });
+  }, 120_000);
 
   it("Python's descriptor pool loads every reflected file; each listener describes the stream it serves", async () => {
     const result = await runPython<{
@@ -125,7 +125,7 @@ describe.each(['mlserver', 'triton'] as const)('reflection on the %s listener', 
       'inference.ModelInferRequest': true,
       'inference.ModelInferRequest.InferInputTensor': true,
     });
-  });
+  }, 60_000);
 });
 
 describe('protos/ as the one source', () => {
@@ -151,7 +151,7 @@ describe('protos/ as the one source', () => {
     expect(stream).toMatchObject([
       { inferResponse: { id: 'x', parameters: { triton_final_response: { boolParam: false } } } },
     ]);
-  });
+  }, 60_000);
 
   it('protos/descriptors.binpb is what buf compiles from protos/ (npm run protos)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-protos-'));
@@ -162,5 +162,5 @@ describe('protos/ as the one source', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });

@@ -79,7 +79,7 @@ describe('a Triton-style Python client against the CLI serving simple', () => {
       code: 'NOT_FOUND',
       message: "Request for unknown model: 'nope' is not found",
     });
-  });
+  }, 60_000);
 
   it("REST serves the same statistics and config in Triton's documented JSON", async () => {
     const stats = (await (await fetch(`http://127.0.0.1:${http}/v2/models/stats`)).json()) as {
