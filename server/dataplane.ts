@@ -7,6 +7,7 @@ import {
   ModelNotReadyError,
   UnavailableError,
 } from './errors.js';
+import type { ModelSlot } from './model-slot.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
 import { validateInferenceRequest } from './request-validation.js';
 import { checkResponse } from './response-check.js';
@@ -23,10 +24,35 @@ export interface InferenceObserver {
     seconds: number,
     error?: InferenceServerError,
   ): void;
+  /** Optional: a call that reached a ready model version ended (never called for unknown models). */
+  onInferenceTimed?(timing: InferenceTiming): void;
 }
 
+/**
+ * Where the time of a call that reached a model version went, as `performance.now()` marks: the
+ * call started, the model was leased, the request was validated (`prepared`), the runtime
+ * finished (`computed`), the call ended. Stages a failed call never reached are absent.
+ */
+export interface InferenceTiming {
+  slot: ModelSlot;
+  kind: 'infer' | 'stream';
+  start: number;
+  leased: number;
+  prepared?: number;
+  computed?: number;
+  end: number;
+  error?: InferenceServerError;
+}
+
+type Marks = Omit<InferenceTiming, 'slot' | 'kind' | 'end' | 'error'>;
+
 /** Protocol extensions every mlserver-ts server offers. */
-export const BUILTIN_EXTENSIONS = ['binary_tensor_data', 'model_repository'] as const;
+export const BUILTIN_EXTENSIONS = [
+  'binary_tensor_data',
+  'model_repository',
+  'model_configuration',
+  'statistics',
+] as const;
 
 /** Which model a call addresses. */
 export interface ModelRef {
@@ -116,14 +142,19 @@ export class DataPlane {
       this.assertAccepting();
       admitted = this.admission.admit();
       lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
+      const marks: Marks = { start: started, leased: performance.now() };
       const request = prepareRequest(body, context, lease);
+      marks.prepared = performance.now();
       const response = await lease.model.predict(request, runtimeContext(context));
+      marks.computed = performance.now();
       const result = completeResponse(response, lease, request);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
+      this.timed(lease, 'infer', marks);
       return result;
     } catch (err) {
       const error = normalise(err, context);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started), error);
+      if (lease) this.timed(lease, 'infer', { start: started, leased: started }, error);
       throw error;
     } finally {
       lease?.release();
@@ -141,6 +172,7 @@ export class DataPlane {
     requests: AsyncIterable<unknown>,
     context: InferenceContext,
   ): Promise<AsyncIterable<InferenceResponse>> {
+    const started = performance.now();
     this.assertAccepting();
     const admitted = this.admission.admit();
     let lease: ModelLease | undefined;
@@ -164,8 +196,19 @@ export class DataPlane {
     } catch (err) {
       lease?.release();
       admitted();
-      throw normalise(err, context);
+      const error = normalise(err, context);
+      if (lease) this.timed(lease, 'stream', { start: started, leased: started }, error);
+      throw error;
     }
+  }
+
+  private timed(
+    lease: ModelLease,
+    kind: 'infer' | 'stream',
+    marks: Marks,
+    error?: InferenceServerError,
+  ): void {
+    this.observer?.onInferenceTimed?.({ slot: lease.slot, kind, ...marks, end: performance.now(), error });
   }
 
   private assertAccepting(): void {
@@ -193,6 +236,8 @@ export class DataPlane {
     } finally {
       end();
       this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
+      const computed = performance.now();
+      this.timed(lease, 'stream', { start: started, leased: started, prepared: started, computed }, error);
     }
   }
 }

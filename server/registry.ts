@@ -131,13 +131,18 @@ export class ModelRegistry {
     await Promise.all(names.map((name) => this.unload(name).catch(() => undefined)));
   }
 
-  /** The slot for a model version; without a version, the default one. */
+  /**
+   * The slot for a model version; without a version, the default one. Unknown names and versions
+   * fail with Triton's message, which Triton's clients and example programs check.
+   */
   get(name: string, version?: string): ModelSlot {
     const versions = this.models.get(name);
-    if (!versions || versions.size === 0) throw new NotFoundError(`model '${name}' not found`);
+    if (!versions || versions.size === 0)
+      throw new NotFoundError(`Request for unknown model: '${name}' is not found`);
     if (version !== undefined && version !== '') {
       const slot = versions.get(version);
-      if (!slot) throw new NotFoundError(`model '${name}' has no version '${version}'`);
+      if (!slot)
+        throw new NotFoundError(`Request for unknown model: '${name}' version ${version} is not found`);
       return slot;
     }
     return defaultVersion(versions);

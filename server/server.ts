@@ -5,6 +5,8 @@ import { UnavailableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeGracefully, ListenError, listen } from './listen.js';
 import { Metrics } from './metrics.js';
+import { ModelConfigs } from './model-config.js';
+import { combineObservers } from './observers.js';
 import { ModelRegistry } from './registry.js';
 import { RepositoryHandlers } from './repository-handlers.js';
 import { ModelRepository } from './repository.js';
@@ -15,6 +17,7 @@ import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
 import { registerBuiltinRuntimes } from './builtin-runtimes.js';
 import { placeholderSettings } from './settings/model-settings.js';
 import type { ServerSettings } from './settings/server-settings.js';
+import { InferenceStatistics } from './statistics.js';
 
 /** What the composition root needs: validated settings, and how to import user runtimes. */
 export interface ServerOptions {
@@ -45,6 +48,10 @@ export class InferenceServer {
   readonly repository: ModelRepository;
   readonly dataplane: DataPlane;
   readonly repositoryHandlers: RepositoryHandlers;
+  /** Triton-style per-model statistics (`/v2/models/stats`, `ModelStatistics`). */
+  readonly statistics: InferenceStatistics;
+  /** Triton-style model configurations (`/v2/models/{m}/config`, `ModelConfig`). */
+  readonly modelConfigs: ModelConfigs;
   readonly loader: RuntimeLoader;
   private readonly metrics: Metrics | undefined;
   private readonly shutdown = new AbortController();
@@ -69,11 +76,15 @@ export class InferenceServer {
     );
     this.repository = new ModelRepository(settings.model_repository_root);
     this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
-    this.dataplane = new DataPlane(this.registry, settings, this.metrics);
+    this.statistics = new InferenceStatistics(this.registry);
+    this.dataplane = new DataPlane(this.registry, settings, combineObservers(this.metrics, this.statistics));
+    this.modelConfigs = new ModelConfigs(this.dataplane, this.registry);
     this.repositoryHandlers = new RepositoryHandlers(this.repository, this.registry);
     const app = createRestApp({
       dataplane: this.dataplane,
       repository: this.repositoryHandlers,
+      statistics: this.statistics,
+      modelConfigs: this.modelConfigs,
       settings,
       logger: this.logger,
       shutdown: this.shutdown.signal,
@@ -91,6 +102,8 @@ export class InferenceServer {
       flavour,
       dataplane: this.dataplane,
       repository: this.repositoryHandlers,
+      statistics: this.statistics,
+      modelConfigs: this.modelConfigs,
       logger: this.logger,
       shutdown: this.shutdown.signal,
       maxMessageLength: this.settings.grpc_max_message_length ?? DEFAULT_GRPC_MAX_MESSAGE_LENGTH,

@@ -14,9 +14,15 @@ describe('REST error table', () => {
 
   test('unknown model and unknown version: 404', async () => {
     const model = await infer('nope', { inputs: [] });
-    expect(model).toMatchObject({ status: 404, body: { error: "model 'nope' not found" } });
+    expect(model).toMatchObject({
+      status: 404,
+      body: { error: "Request for unknown model: 'nope' is not found" },
+    });
     const version = await postJson(`${running.url}/v2/models/sum/versions/9/infer`, { inputs: [] });
-    expect(version).toMatchObject({ status: 404, body: { error: "model 'sum' has no version '9'" } });
+    expect(version).toMatchObject({
+      status: 404,
+      body: { error: "Request for unknown model: 'sum' version 9 is not found" },
+    });
     expect((await getJson(`${running.url}/v2/models/nope`)).status).toBe(404);
     expect((await getJson(`${running.url}/v2/models/nope/ready`)).status).toBe(404);
   });

@@ -48,7 +48,7 @@ describe('REST routes against a real server', () => {
     expect(body).toEqual({
       name: 'mlserver-ts',
       version: '0.1.0',
-      extensions: ['binary_tensor_data', 'model_repository'],
+      extensions: ['binary_tensor_data', 'model_repository', 'model_configuration', 'statistics'],
     });
   });
 

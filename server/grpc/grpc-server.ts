@@ -1,9 +1,10 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { closeWithin } from '../listen.js';
 import { healthService } from './health-service.js';
 import { mlserverStreamHandler } from './mlserver-stream.js';
-import { loadHealthService, loadInferenceService, type StreamFlavour } from './protos.js';
+import { loadService, type ServiceName, type StreamFlavour } from './protos.js';
+import { addReflection } from './reflection.js';
+import { repositoryRpcs } from './repository-rpcs.js';
 import { tritonStreamHandler } from './triton-stream.js';
 import { type GrpcHandlerOptions, unaryHandlers } from './unary-handlers.js';
 
@@ -17,9 +18,26 @@ export interface GrpcListenerOptions extends GrpcHandlerOptions {
   maxMessageLength: number;
 }
 
+/** The services each listener serves (and reflects). */
+export const LISTENER_SERVICES: Readonly<Record<StreamFlavour, readonly ServiceName[]>> = {
+  mlserver: [
+    'inference.GRPCInferenceService',
+    'inference.model_repository.ModelRepositoryService',
+    'grpc.health.v1.Health',
+  ],
+  triton: [
+    'inference.GRPCInferenceService',
+    'inference.triton.GRPCInferenceService',
+    'inference.model_repository.ModelRepositoryService',
+    'grpc.health.v1.Health',
+  ],
+};
+
 /**
- * One gRPC listener: `inference.GRPCInferenceService` in one stream flavour, the standard health
- * service and server reflection (v1 and v1alpha), all on one port.
+ * One gRPC listener: `inference.GRPCInferenceService` in one stream flavour, MLServer's
+ * `ModelRepositoryService`, the standard health service and server reflection (v1 and
+ * v1alpha) describing exactly these, all on one port. The Triton listener also serves its
+ * stream at `inference.triton.GRPCInferenceService/ModelStreamInfer` (see stream.proto).
  */
 export class GrpcListener {
   readonly flavour: StreamFlavour;
@@ -27,20 +45,31 @@ export class GrpcListener {
   private readonly closing = new AbortController();
 
   constructor(options: GrpcListenerOptions) {
-    this.flavour = options.flavour;
+    const { flavour } = options;
+    this.flavour = flavour;
     this.server = new Server({
       'grpc.max_receive_message_length': options.maxMessageLength,
       'grpc.max_send_message_length': options.maxMessageLength,
     });
-    const inference = loadInferenceService(options.flavour);
-    const health = loadHealthService();
-    const stream =
-      options.flavour === 'triton' ? tritonStreamHandler(options) : mlserverStreamHandler(options);
-    this.server.addService(inference.definition, { ...unaryHandlers(options), ModelStreamInfer: stream });
-    this.server.addService(health.definition, healthService(options.dataplane, this.closing.signal));
-    new ReflectionService({ ...inference.packageDefinition, ...health.packageDefinition }).addToServer(
-      this.server,
+    const inference = loadService('inference.GRPCInferenceService');
+    const unaries = unaryHandlers(options, flavour);
+    if (flavour === 'triton') {
+      const triton = loadService('inference.triton.GRPCInferenceService');
+      const stream = tritonStreamHandler(options);
+      this.server.addService(atPathsOf(inference, triton), { ...unaries, ModelStreamInfer: stream });
+      this.server.addService(triton, { ModelStreamInfer: stream });
+    } else {
+      this.server.addService(inference, { ...unaries, ModelStreamInfer: mlserverStreamHandler(options) });
+    }
+    this.server.addService(
+      loadService('inference.model_repository.ModelRepositoryService'),
+      repositoryRpcs(options.repository, options.logger),
     );
+    this.server.addService(
+      loadService('grpc.health.v1.Health'),
+      healthService(options.dataplane, this.closing.signal),
+    );
+    addReflection(this.server, LISTENER_SERVICES[flavour], flavour === 'triton');
   }
 
   /** Binds the port (0 picks a free one) and resolves with the bound port. */
@@ -61,4 +90,13 @@ export class GrpcListener {
     const closed = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     await closeWithin(closed, graceMs, onExpired, () => this.server.forceShutdown());
   }
+}
+
+/** `service` with the methods `override` declares taken from it, at `service`'s paths. */
+function atPathsOf(service: ServiceDefinition, override: ServiceDefinition): ServiceDefinition {
+  const moved = Object.entries(override).map(([name, method]) => [
+    name,
+    { ...method, path: service[name]!.path, originalName: service[name]!.originalName },
+  ]);
+  return { ...service, ...Object.fromEntries(moved) };
 }

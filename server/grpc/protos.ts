@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GrpcObject, ServiceDefinition } from '@grpc/grpc-js';
 import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Which `ModelStreamInfer` a listener speaks. */
 export type StreamFlavour = 'mlserver' | 'triton';
@@ -27,30 +27,21 @@ export const LOADER_OPTIONS: Options = {
   includeDirs: [PROTOS_DIR],
 };
 
-/** The proto file that declares each flavour's service. */
-export const SERVICE_FILES: Readonly<Record<StreamFlavour, string>> = {
-  mlserver: 'inference/dataplane.proto',
-  triton: 'inference/dataplane_triton.proto',
-};
+/** The proto file of each served service, by its full name. */
+export const SERVICE_FILES = {
+  'inference.GRPCInferenceService': 'inference/dataplane.proto',
+  'inference.triton.GRPCInferenceService': 'inference/triton/stream.proto',
+  'inference.model_repository.ModelRepositoryService': 'inference/model_repository.proto',
+  'grpc.health.v1.Health': 'grpc/health/v1/health.proto',
+} as const;
 
-/** A loaded service: its definition (to serve) and the package definition (for reflection). */
-export interface LoadedService {
-  definition: ServiceDefinition;
-  packageDefinition: PackageDefinition;
-}
+/** A service this server implements, by its full name. */
+export type ServiceName = keyof typeof SERVICE_FILES;
 
-/** Loads the inference service of one flavour. */
-export function loadInferenceService(flavour: StreamFlavour): LoadedService {
-  const packageDefinition = loadSync(SERVICE_FILES[flavour], LOADER_OPTIONS);
-  const root = loadPackageDefinition(packageDefinition) as { inference: GrpcObject };
-  const service = root.inference.GRPCInferenceService as unknown as { service: ServiceDefinition };
-  return { definition: service.service, packageDefinition };
-}
-
-/** Loads `grpc.health.v1.Health`. */
-export function loadHealthService(): LoadedService {
-  const packageDefinition = loadSync('grpc/health/v1/health.proto', LOADER_OPTIONS);
-  const root = loadPackageDefinition(packageDefinition) as { grpc: { health: { v1: GrpcObject } } };
-  const service = root.grpc.health.v1.Health as unknown as { service: ServiceDefinition };
-  return { definition: service.service, packageDefinition };
+/** Loads one service's definition (method paths, serializers) from its proto file. */
+export function loadService(name: ServiceName): ServiceDefinition {
+  const root = loadPackageDefinition(loadSync(SERVICE_FILES[name], LOADER_OPTIONS));
+  let node: unknown = root;
+  for (const part of name.split('.')) node = (node as GrpcObject)[part];
+  return (node as { service: ServiceDefinition }).service;
 }

@@ -4,7 +4,7 @@ import { takeResponseHeaders } from '../response-headers.js';
 import { once } from '../stream-utils.js';
 import type { InferenceResponse } from '../types.js';
 import { createCallContext } from './call-context.js';
-import { type DecodedRequest, requestFromProto, responseToProto } from './converters.js';
+import { requestFromProto, responseToProto } from './converters.js';
 import { toServiceError } from './grpc-errors.js';
 import { incomingMessages } from './incoming.js';
 import type { ProtoInferRequest, ProtoStreamInferResponse } from './proto-types.js';
@@ -73,14 +73,14 @@ async function serveRequest(
       await dataplane.infer(decoded.ref, decoded.body, requestContext),
     );
     writer.sendMetadata(headersMetadata(headers));
-    await writer.write({ error_message: '', infer_response: tritonResponse(response, decoded, true) });
+    await writer.write({ error_message: '', infer_response: tritonResponse(response, true) });
     return;
   }
   const responses = await dataplane.inferStream(decoded.ref, once(decoded.body), requestContext);
   for await (const result of responses) {
     const { response, headers } = takeResponseHeaders(result);
     writer.sendMetadata(headersMetadata(headers));
-    await writer.write({ error_message: '', infer_response: tritonResponse(response, decoded, false) });
+    await writer.write({ error_message: '', infer_response: tritonResponse(response, false) });
   }
   const parameters = decoded.body.parameters as Record<string, unknown> | undefined;
   if (parameters?.triton_enable_empty_final_response === true) {
@@ -90,13 +90,14 @@ async function serveRequest(
       id: requestContext.requestId,
       outputs: [],
     };
-    await writer.write({ error_message: '', infer_response: tritonResponse(empty, decoded, true) });
+    await writer.write({ error_message: '', infer_response: tritonResponse(empty, true) });
   }
 }
 
-function tritonResponse(response: InferenceResponse, request: DecodedRequest, final: boolean) {
+/** A response as Triton sends it: final flag set, outputs always in `raw_output_contents`. */
+function tritonResponse(response: InferenceResponse, final: boolean) {
   const withFlag = { ...response, parameters: { ...response.parameters, triton_final_response: final } };
-  return responseToProto(withFlag, request.raw);
+  return responseToProto(withFlag, true);
 }
 
 /** What an in-band error echoes of its request, so the client can match it. */

@@ -1,52 +1,40 @@
-import type { handleUnaryCall, Metadata, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
+import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
 import { takeResponseHeaders } from '../response-headers.js';
+import type { InferenceStatistics } from '../statistics.js';
 import { createCallContext } from './call-context.js';
 import { metadataToProto, requestFromProto, responseToProto } from './converters.js';
-import { toServiceError } from './grpc-errors.js';
+import { extensionRpcs } from './extension-rpcs.js';
 import type { ProtoInferRequest } from './proto-types.js';
+import type { StreamFlavour } from './protos.js';
+import { repositoryRpcs } from './repository-rpcs.js';
 import { headersMetadata } from './response-metadata.js';
+import { type NameVersion, ref, unary } from './unary.js';
 
 /** What the gRPC handlers need from the core. */
 export interface GrpcHandlerOptions {
   dataplane: DataPlane;
   repository: RepositoryHandlers;
+  statistics: InferenceStatistics;
+  modelConfigs: ModelConfigs;
   logger: Logger;
   /** Fires when shutdown's grace period ends: aborts every call still running. */
   shutdown: AbortSignal;
 }
 
-type Unary = (call: ServerUnaryCall<unknown, unknown>) => Promise<{ reply: unknown; metadata?: Metadata }>;
-
-/** Wraps an async handler: its result is the reply, anything it throws a gRPC status. */
-function unary(name: string, logger: Logger, handler: Unary): handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
-    handler(call).then(
-      ({ reply, metadata }) => {
-        if (metadata) call.sendMetadata(metadata);
-        callback(null, reply);
-      },
-      (err: unknown) => callback(toServiceError(err, logger, name)),
-    );
-  };
-}
-
-interface NameVersion {
-  name?: string;
-  version?: string;
-}
-
-function ref(request: NameVersion) {
-  return { name: request.name ?? '', version: request.version || undefined };
-}
-
 /**
- * Every unary RPC of `GRPCInferenceService` (both flavours share them): health, metadata,
- * `ModelInfer` and the repository RPCs, each a thin translation onto the core.
+ * Every unary RPC of `GRPCInferenceService` (both listeners serve them): health, metadata,
+ * `ModelInfer`, Triton's `ModelConfig` and `ModelStatistics` and the repository RPCs, each a thin
+ * translation onto the core. `ModelInfer` answers in `raw_output_contents` when the request used
+ * raw inputs, and always on the Triton listener (as Triton does: its clients read raw outputs).
  */
-export function unaryHandlers(options: GrpcHandlerOptions): UntypedServiceImplementation {
+export function unaryHandlers(
+  options: GrpcHandlerOptions,
+  flavour: StreamFlavour,
+): UntypedServiceImplementation {
   const { dataplane, repository, logger, shutdown } = options;
   return {
     ServerLive: unary('ServerLive', logger, async () => ({ reply: { live: dataplane.live() } })),
@@ -65,22 +53,13 @@ export function unaryHandlers(options: GrpcHandlerOptions): UntypedServiceImplem
         const decoded = requestFromProto(message);
         const result = await dataplane.infer(decoded.ref, decoded.body, context);
         const { response, headers } = takeResponseHeaders(result);
-        return { reply: responseToProto(response, decoded.raw), metadata: headersMetadata(headers) };
+        const raw = decoded.raw || flavour === 'triton';
+        return { reply: responseToProto(response, raw), metadata: headersMetadata(headers) };
       } finally {
         dispose();
       }
     }),
-    RepositoryIndex: unary('RepositoryIndex', logger, async (call) => {
-      const { ready } = call.request as { ready?: boolean };
-      return { reply: { models: await repository.index({ readyOnly: ready === true }) } };
-    }),
-    RepositoryModelLoad: unary('RepositoryModelLoad', logger, async (call) => {
-      await repository.load((call.request as { model_name?: string }).model_name ?? '');
-      return { reply: {} };
-    }),
-    RepositoryModelUnload: unary('RepositoryModelUnload', logger, async (call) => {
-      await repository.unload((call.request as { model_name?: string }).model_name ?? '');
-      return { reply: {} };
-    }),
+    ...extensionRpcs(options),
+    ...repositoryRpcs(repository, logger),
   };
 }

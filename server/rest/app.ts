@@ -3,9 +3,12 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
+import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
 import type { CorsSettings, ServerSettings } from '../settings/server-settings.js';
+import type { InferenceStatistics } from '../statistics.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
+import { addExtensionRoutes } from './extension-routes.js';
 import { addHealthRoutes } from './health-routes.js';
 import { addInferenceRoutes } from './inference-routes.js';
 import { addRepositoryRoutes } from './repository-routes.js';
@@ -14,6 +17,8 @@ import { addRepositoryRoutes } from './repository-routes.js';
 export interface RestAppOptions {
   dataplane: DataPlane;
   repository: RepositoryHandlers;
+  statistics: InferenceStatistics;
+  modelConfigs: ModelConfigs;
   settings: ServerSettings;
   logger: Logger;
   /** Fires when shutdown's grace period ends: aborts every request still running. */
@@ -33,6 +38,7 @@ export function createRestApp(options: RestAppOptions): Express {
     app.use((req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next()));
   }
   const router = express.Router();
+  addExtensionRoutes(router, options.statistics, options.modelConfigs);
   addHealthRoutes(router, options.dataplane);
   // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content
   // type: curl -d sends form encoding); gzip/deflate bodies are inflated.

@@ -34,7 +34,11 @@ describe('errors map to gRPC status codes, with clean details', () => {
   });
 
   it.each([
-    [{ model_name: 'nope', inputs: [] }, grpc.status.NOT_FOUND, "model 'nope' not found"],
+    [
+      { model_name: 'nope', inputs: [] },
+      grpc.status.NOT_FOUND,
+      "Request for unknown model: 'nope' is not found",
+    ],
     [{ inputs: [] }, grpc.status.INVALID_ARGUMENT, 'model_name is required'],
     [
       {

@@ -29,13 +29,32 @@ export function clientFor(file: string, service: string): grpc.ServiceClientCons
   return node as grpc.ServiceClientConstructor;
 }
 
+/**
+ * A client for the Triton listener as Triton's own stubs see it: `inference.GRPCInferenceService`
+ * with `ModelStreamInfer` answering `ModelStreamInferResponse` (inference/triton/stream.proto) at
+ * the standard path.
+ */
+export function tritonClientConstructor(): grpc.ServiceClientConstructor {
+  const inference = protoLoader.loadSync('inference/dataplane.proto', CLIENT_OPTIONS)[
+    'inference.GRPCInferenceService'
+  ] as grpc.ServiceDefinition;
+  const triton = protoLoader.loadSync('inference/triton/stream.proto', CLIENT_OPTIONS)[
+    'inference.triton.GRPCInferenceService'
+  ] as grpc.ServiceDefinition;
+  const stream = { ...triton.ModelStreamInfer!, path: inference.ModelStreamInfer!.path };
+  return grpc.makeGenericClientConstructor(
+    { ...inference, ModelStreamInfer: stream },
+    'GRPCInferenceService',
+  );
+}
+
 /** A running server on port 0 with the fixture models, and clients for its listeners. */
 export interface Harness {
   server: InferenceServer;
   ports: BoundPorts;
   /** Built from protos/inference/dataplane.proto (MLServer's stream signature). */
   mlserver: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-  /** Built from protos/inference/dataplane_triton.proto, on grpc_triton_port. */
+  /** `tritonClientConstructor()`, on grpc_triton_port. */
   triton: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
   close(): Promise<void>;
 }
@@ -65,7 +84,7 @@ export async function startServer(settings: Record<string, unknown> = {}): Promi
   await server.whenModelsLoaded();
   const insecure = grpc.credentials.createInsecure();
   const MlClient = clientFor('inference/dataplane.proto', 'inference.GRPCInferenceService');
-  const TritonClient = clientFor('inference/dataplane_triton.proto', 'inference.GRPCInferenceService');
+  const TritonClient = tritonClientConstructor();
   const mlserver = new MlClient(`127.0.0.1:${ports.grpc}`, insecure) as Harness['mlserver'];
   const triton = new TritonClient(`127.0.0.1:${ports.grpcTriton}`, insecure) as Harness['triton'];
   return {
@@ -120,4 +139,16 @@ export function textInput(text: string, name = 'prompt') {
 /** The string elements of a typed-contents BYTES output. */
 export function texts(output: { contents?: { bytes_contents?: Uint8Array[] } }): string[] {
   return (output.contents?.bytes_contents ?? []).map((b) => Buffer.from(b).toString('utf8'));
+}
+
+/** The string elements of a raw BYTES tensor (each after a 4-byte little-endian length). */
+export function rawTexts(raw: Uint8Array): string[] {
+  const bytes = Buffer.from(raw);
+  const out: string[] = [];
+  for (let offset = 0; offset < bytes.length; ) {
+    const length = bytes.readUInt32LE(offset);
+    out.push(bytes.subarray(offset + 4, offset + 4 + length).toString('utf8'));
+    offset += 4 + length;
+  }
+  return out;
 }

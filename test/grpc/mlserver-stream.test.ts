@@ -89,7 +89,10 @@ describe('ModelStreamInfer, MLServer flavour (protos/inference/dataplane.proto)'
     const unknown = openStream(h.mlserver);
     unknown.write({ model_name: 'nope', inputs: [textInput('x')] });
     unknown.end();
-    expect(await unknown.status).toEqual({ code: grpc.status.NOT_FOUND, details: "model 'nope' not found" });
+    expect(await unknown.status).toEqual({
+      code: grpc.status.NOT_FOUND,
+      details: "Request for unknown model: 'nope' is not found",
+    });
 
     const empty = openStream(h.mlserver);
     empty.end();

@@ -24,7 +24,7 @@ describe('unary RPCs of GRPCInferenceService', () => {
     expect(await call(h.mlserver, 'ServerMetadata', {})).toEqual({
       name: 'mlserver-ts',
       version: '0.1.0',
-      extensions: ['binary_tensor_data', 'model_repository'],
+      extensions: ['binary_tensor_data', 'model_repository', 'model_configuration', 'statistics'],
     });
     const metadata = await call(h.triton, 'ModelMetadata', { name: 'words' });
     expect(metadata).toEqual({
@@ -87,26 +87,6 @@ describe('unary RPCs of GRPCInferenceService', () => {
       parameters: { seen_id: { string_param: 'req-1' } },
       outputs: [{ name: 'out_a', datatype: 'INT32', shape: ['2'], contents: { int_contents: [1, 2] } }],
     });
-  });
-});
-
-describe('Triton-only RPCs', () => {
-  it('answer UNIMPLEMENTED (ModelConfig)', async () => {
-    const client = new grpc.Client(`127.0.0.1:${h.ports.grpcTriton}`, grpc.credentials.createInsecure());
-    try {
-      const error = await new Promise((resolve) => {
-        client.makeUnaryRequest(
-          '/inference.GRPCInferenceService/ModelConfig',
-          (request: Buffer) => request,
-          (response: Buffer) => response,
-          Buffer.alloc(0),
-          (err) => resolve(err),
-        );
-      });
-      expect(error).toMatchObject({ code: grpc.status.UNIMPLEMENTED });
-    } finally {
-      client.close();
-    }
   });
 });
 

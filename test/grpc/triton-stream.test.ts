@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Harness, startServer, textInput, texts } from './harness.js';
+import { type Harness, rawTexts, startServer, textInput } from './harness.js';
 import { openStream } from './stream-client.js';
 
 type Envelope = {
@@ -9,7 +9,8 @@ type Envelope = {
     id: string;
     model_name: string;
     parameters: Record<string, { bool_param?: boolean }>;
-    outputs: { contents: { bytes_contents: Uint8Array[] } }[];
+    outputs: { name: string; contents: unknown }[];
+    raw_output_contents: Uint8Array[];
   } | null;
 };
 
@@ -23,10 +24,13 @@ afterAll(async () => {
 
 const emptyFinal = { triton_enable_empty_final_response: { bool_param: true } };
 const final = (e: Envelope) => e.infer_response?.parameters.triton_final_response?.bool_param;
-const word = (e: Envelope) =>
-  e.infer_response?.outputs[0] ? texts(e.infer_response.outputs[0])[0] : undefined;
+// Outputs always travel in raw_output_contents on the Triton listener, as Triton sends them.
+const word = (e: Envelope) => {
+  const raw = e.infer_response?.raw_output_contents[0];
+  return raw ? rawTexts(raw)[0] : undefined;
+};
 
-describe('ModelStreamInfer, Triton flavour (protos/inference/dataplane_triton.proto on grpc_triton_port)', () => {
+describe('ModelStreamInfer, Triton flavour (protos/inference/triton/stream.proto on grpc_triton_port)', () => {
   it('wraps responses, tags each with its request id, and sends the empty final response when asked', async () => {
     const stream = openStream<Envelope>(h.triton);
     stream.write({
@@ -81,7 +85,7 @@ describe('ModelStreamInfer, Triton flavour (protos/inference/dataplane_triton.pr
     stream.end();
     const all = await stream.rest();
     expect(all.map((e) => [e.error_message, e.infer_response?.id, word(e)])).toEqual([
-      ["model 'nope' not found", 'bad', undefined],
+      ["Request for unknown model: 'nope' is not found", 'bad', undefined],
       ['cannot say fail', 'fails', undefined],
       ['', 'good', 'still'],
       ['', 'good', ' here'],
@@ -97,7 +101,10 @@ describe('ModelStreamInfer, Triton flavour (protos/inference/dataplane_triton.pr
     stream.write({ model_name: 'nope', id: 'bad', inputs: [textInput('x')] });
     stream.end();
     expect((await stream.rest()).map(word)).toEqual(['fine']);
-    expect(await stream.status).toEqual({ code: grpc.status.NOT_FOUND, details: "model 'nope' not found" });
+    expect(await stream.status).toEqual({
+      code: grpc.status.NOT_FOUND,
+      details: "Request for unknown model: 'nope' is not found",
+    });
   });
 
   it('serves the same unary RPCs as the MLServer listener', async () => {

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ErrorCode } from '../../server/errors.js';
 import { GRPC_STATUS } from '../../server/grpc/grpc-status.js';
 import { HTTP_STATUS } from '../../server/rest/http-status.js';
-import { call, clientFor } from '../grpc/harness.js';
+import { call, clientFor, tritonClientConstructor } from '../grpc/harness.js';
 import { openStream } from '../grpc/stream-client.js';
 import { type CliServer, outsideFolder, startCliServer } from '../helpers/cli-server.js';
 import { postSse } from '../helpers/sse-client.js';
@@ -46,7 +46,7 @@ describe.each([
   let remove: () => Promise<void>;
   const insecure = grpc.credentials.createInsecure();
   const MlClient = clientFor('inference/dataplane.proto', 'inference.GRPCInferenceService');
-  const TritonClient = clientFor('inference/dataplane_triton.proto', 'inference.GRPCInferenceService');
+  const TritonClient = tritonClientConstructor();
   let mlserver: grpc.Client;
   let triton: grpc.Client;
 

@@ -2,7 +2,8 @@
 
 Stubs come from the project's protos (MLServer's stream signature):
     python3 -m grpc_tools.protoc -I protos --python_out=OUT --grpc_python_out=OUT \
-        inference/messages.proto inference/dataplane.proto
+        inference/messages.proto inference/model_config.proto inference/statistics.proto \
+        inference/dataplane.proto
     PYTHONPATH=OUT python3 test/grpc/python/notebook_cell.py localhost:8081 examples/text-model/generate-request.json
 The mlserver package (types, converters) is not installable here, so the request JSON is
 converted by hand the way ModelInferRequestConverter does it (BYTES as bytes_contents).

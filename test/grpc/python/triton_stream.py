@@ -5,7 +5,9 @@ async_stream_infer / stop_stream do on the wire: one bidirectional ModelStreamIn
 from a queue, raw_input_contents (BYTES length-prefixed), `triton_enable_empty_final_response`,
 and a callback per ModelStreamInferResponse.
     python3 -m grpc_tools.protoc -I protos --python_out=OUT --grpc_python_out=OUT \
-        inference/messages.proto inference/dataplane_triton.proto
+        inference/messages.proto inference/triton/stream.proto
+The stub calls inference.triton.GRPCInferenceService/ModelStreamInfer, the name under which the
+Triton listener also serves its stream (tritonclient itself calls inference.GRPCInferenceService).
     PYTHONPATH=OUT python3 test/grpc/python/triton_stream.py localhost:8001
 """
 import queue
@@ -13,7 +15,7 @@ import struct
 import sys
 
 import grpc
-from inference import dataplane_triton_pb2_grpc as service
+from inference.triton import stream_pb2_grpc as service
 from inference import messages_pb2 as pb
 
 
