@@ -164,7 +164,9 @@ export class InferenceServer {
       );
     }
     for (const model of models.filter((m) => m.source === MODEL_ENV_SOURCE)) {
-      this.logger.info(`model ${model.name} from ${MODEL_ENV_SOURCE}: ${model.implementation} in ${model.folder}`);
+      this.logger.info(
+        `model ${model.name} from ${MODEL_ENV_SOURCE}: ${model.implementation} in ${model.folder}`,
+      );
     }
     await Promise.all(models.map((settings) => this.registry.load(settings)));
     const served = this.registry.list();

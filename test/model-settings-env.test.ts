@@ -61,7 +61,9 @@ describe('the single model of MLSERVER_MODEL_* (MLServer without model-settings.
 
   test('without a uri, the model folder is the repository root and the name its folder name', async () => {
     const model = await modelSettingsFromEnv({ MLSERVER_MODEL_IMPLEMENTATION: 'onnx' }, '/mnt/models');
-    expect(model).toMatchObject({ settings: { name: 'models', folder: '/mnt/models', parameters: { uri: null } } });
+    expect(model).toMatchObject({
+      settings: { name: 'models', folder: '/mnt/models', parameters: { uri: null } },
+    });
   });
 
   test('bad values: every problem, named by its variable, through the same validator as model-settings.json', async () => {
@@ -90,7 +92,7 @@ describe('the single model of MLSERVER_MODEL_* (MLServer without model-settings.
       { MLSERVER_MODEL_IMPLEMENTATION: 'onnx', MLSERVER_MODEL_PARALLEL_WORKERS: '2' },
       '/srv',
     );
-    expect((unbuilt as { error: { problems: string[] } }).error.problems).toEqual([
+    expect((unbuilt as { error: { problems: readonly string[] } }).error.problems).toEqual([
       expect.stringMatching(/^MLSERVER_MODEL_PARALLEL_WORKERS: 2 is not available yet in mlserver-ts/),
     ]);
   });
@@ -136,12 +138,19 @@ describe('the single model of MLSERVER_MODEL_* (MLServer without model-settings.
       MLSERVER_MODEL_IMPLEMENTATION: 'sum_model.SumModel',
       MLSERVER_MODEL_URI: SUM,
     };
-    const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: silentLogger, env });
+    const server = new InferenceServer({
+      settings,
+      importModule: (url) => import(url),
+      logger: silentLogger,
+      env,
+    });
     try {
       const url = `http://127.0.0.1:${(await server.start()).http}`;
       expect((await getJson(`${url}/v2/health/ready`)).status).toBe(400);
       const index = await postJson(`${url}/v2/repository/index`, {});
-      expect(index.body).toEqual([{ name: 'adder', version: '', state: 'UNAVAILABLE', reason: 'not loaded' }]);
+      expect(index.body).toEqual([
+        { name: 'adder', version: '', state: 'UNAVAILABLE', reason: 'not loaded' },
+      ]);
       expect((await postJson(`${url}/v2/repository/models/adder/load`, {})).status).toBe(200);
       const infer = await postJson(`${url}/v2/models/adder/infer`, {
         inputs: [{ name: 'a', datatype: 'INT32', shape: [3], data: [1, 2, 3] }],
@@ -159,10 +168,22 @@ describe('ready_without_models', () => {
   const start = async (overrides: Record<string, unknown>) => {
     const { dir, remove } = await tempFolder();
     const settings = serverSettingsValidator.validate(
-      { model_repository_root: dir, http_port: 0, grpc_port: 0, metrics_endpoint: null, host: '127.0.0.1', ...overrides },
+      {
+        model_repository_root: dir,
+        http_port: 0,
+        grpc_port: 0,
+        metrics_endpoint: null,
+        host: '127.0.0.1',
+        ...overrides,
+      },
       'test',
     );
-    const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: silentLogger, env: {} });
+    const server = new InferenceServer({
+      settings,
+      importModule: (url) => import(url),
+      logger: silentLogger,
+      env: {},
+    });
     const url = `http://127.0.0.1:${(await server.start()).http}`;
     await server.whenModelsLoaded();
     return {
@@ -180,7 +201,10 @@ describe('ready_without_models', () => {
     const running = await start({});
     try {
       expect(running.server.settings.ready_without_models).toBe(false);
-      expect(await getJson(`${running.url}/v2/health/ready`)).toEqual({ status: 400, body: { ready: false } });
+      expect(await getJson(`${running.url}/v2/health/ready`)).toEqual({
+        status: 400,
+        body: { ready: false },
+      });
     } finally {
       await running.stop();
     }
@@ -194,7 +218,10 @@ describe('ready_without_models', () => {
         recursive: true,
       });
       expect((await postJson(`${running.url}/v2/repository/models/failing-load/load`, {})).status).toBe(500);
-      expect(await getJson(`${running.url}/v2/health/ready`)).toEqual({ status: 400, body: { ready: false } });
+      expect(await getJson(`${running.url}/v2/health/ready`)).toEqual({
+        status: 400,
+        body: { ready: false },
+      });
     } finally {
       await running.stop();
     }
@@ -213,7 +240,12 @@ describe('ready_without_models', () => {
       },
       'test',
     );
-    const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: silentLogger, env: {} });
+    const server = new InferenceServer({
+      settings,
+      importModule: (url) => import(url),
+      logger: silentLogger,
+      env: {},
+    });
     try {
       await server.start();
       // start() has returned but the scan has not been awaited: no model registered yet, held.

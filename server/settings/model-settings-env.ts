@@ -14,7 +14,9 @@ type FieldSchemas = Record<string, { type?: SchemaType; properties?: FieldSchema
 
 const NOT_FROM_ENV = new Set(['parameters', 'folder', 'source']);
 const allFields = modelSettingsSchema.properties as FieldSchemas;
-const modelFields = Object.fromEntries(Object.entries(allFields).filter(([field]) => !NOT_FROM_ENV.has(field)));
+const modelFields = Object.fromEntries(
+  Object.entries(allFields).filter(([field]) => !NOT_FROM_ENV.has(field)),
+);
 const parameterFields = allFields.parameters?.properties ?? {};
 
 /** The single model described by `MLSERVER_MODEL_*`: its settings, or why they are invalid. */

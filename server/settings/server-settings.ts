@@ -159,5 +159,9 @@ export const serverSettingsValidator = compileSettingsValidator<ServerSettings>(
 
 /** Reads `MLSERVER_<FIELD>` environment variables into settings fields, coerced by the schema's type. */
 export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  return readEnvFields(env, 'MLSERVER_', serverSettingsSchema.properties as Record<string, { type: SchemaType }>);
+  return readEnvFields(
+    env,
+    'MLSERVER_',
+    serverSettingsSchema.properties as Record<string, { type: SchemaType }>,
+  );
 }
