@@ -1,11 +1,13 @@
-import { chmod, copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startCli } from './helpers/cli-process.js';
 import { getJson, postJson, tempFolder } from './helpers/test-server.js';
 import { call, clientFor } from './grpc/harness.js';
 
-const SIMPLE_ONNX = path.resolve(import.meta.dirname, '../model-repository/simple/model.onnx');
+const REPO = path.resolve(import.meta.dirname, '..');
+const SIMPLE_ONNX = path.join(REPO, 'model-repository/simple/model.onnx');
+const SENTIMENT = path.join(REPO, 'examples/sentiment/sentiment.ts');
 
 /** The container's user (Dockerfile: 1000, group 0) when the tests run as root; else the caller. */
 const containerUser = process.getuid?.() === 0 ? { uid: 1000, gid: 0 } : {};
@@ -80,6 +82,50 @@ describe('single-model mode through the CLI (KServe: MLSERVER_MODEL_* and a read
         `model simple-isvc from environment (MLSERVER_MODEL_*): onnx in ${models}`,
       );
       expect([await snapshot(models), await snapshot(started)]).toEqual(before);
+    } finally {
+      await chmod(models, 0o755).catch(() => undefined);
+      await remove();
+    }
+  });
+
+  test("a TypeScript runtime in the read-only model folder (module.Export), importing 'mlserver-ts' through an ancestor node_modules link as the image sets it up", async () => {
+    const { dir, remove } = await tempFolder();
+    const started = path.join(dir, 'empty');
+    const models = path.join(dir, 'mnt', 'models');
+    try {
+      await mkdir(started);
+      await mkdir(models, { recursive: true });
+      // The image links /node_modules/mlserver-ts to the installed package; here <dir>/node_modules.
+      await mkdir(path.join(dir, 'node_modules'));
+      await symlink(REPO, path.join(dir, 'node_modules', 'mlserver-ts'));
+      await copyFile(SENTIMENT, path.join(models, 'sentiment.ts'));
+      await chmod(path.join(models, 'sentiment.ts'), 0o444);
+      await chmod(models, 0o555);
+      await chmod(dir, 0o755);
+      const before = await snapshot(models);
+      const cli = startCli(
+        ['start', started],
+        {
+          MLSERVER_MODEL_NAME: 'sentiment',
+          MLSERVER_MODEL_IMPLEMENTATION: 'sentiment.Sentiment',
+          MLSERVER_MODEL_URI: models,
+          MLSERVER_MODEL_EXTRA: '{"positive_words": ["good", "great"]}',
+        },
+        containerUser,
+      );
+      try {
+        const port = await cli.waitForLine(/HTTP server running on http:\/\/[^:]+:(\d+)/);
+        await cli.waitForLine(/model sentiment: (READY)/);
+        const infer = await postJson(`http://127.0.0.1:${port}/v2/models/sentiment/infer`, {
+          inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['a good day', 'great good'] }],
+        });
+        expect(infer.body).toMatchObject({ outputs: [{ name: 'score', data: [1, 2] }] });
+        cli.child.kill('SIGTERM');
+        expect(await cli.exited).toBe(0);
+      } finally {
+        cli.child.kill('SIGKILL');
+      }
+      expect(await snapshot(models)).toEqual(before);
     } finally {
       await chmod(models, 0o755).catch(() => undefined);
       await remove();
