@@ -66,6 +66,7 @@ export interface ModelRef {
  */
 export class DataPlane {
   private shuttingDown = false;
+  private readinessHolds = 0;
   private readonly admission: Admission;
 
   constructor(
@@ -87,13 +88,26 @@ export class DataPlane {
   }
 
   /**
+   * Readiness stays false until `loading` settles: the start-up scan reads the disk before it
+   * registers any model, and `ready_without_models` must not answer true in between.
+   */
+  holdReadinessUntil(loading: Promise<unknown>): void {
+    this.readinessHolds++;
+    const release = () => {
+      this.readinessHolds--;
+    };
+    loading.then(release, release);
+  }
+
+  /**
    * The server is ready when at least one model is, none is loading, and (unless
-   * `ready_requires_all_models` is off) none failed to load.
+   * `ready_requires_all_models` is off) none failed to load. With no model registered at all,
+   * it is ready only under `ready_without_models` (ModelMesh, Seldon Core 2).
    */
   ready(): boolean {
-    if (this.shuttingDown) return false;
+    if (this.shuttingDown || this.readinessHolds > 0) return false;
     const slots = this.registry.slots();
-    if (slots.length === 0) return false;
+    if (slots.length === 0) return this.settings.ready_without_models;
     if (slots.some((s) => s.state === 'LOADING')) return false;
     const ready = slots.filter((s) => s.state === 'READY').length;
     if (ready === 0) return false;

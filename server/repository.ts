@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile } from './settings/load-settings.js';
 import { type ModelSettings, modelSettingsValidator } from './settings/model-settings.js';
+import { MODEL_ENV_SOURCE, modelSettingsFromEnv } from './settings/model-settings-env.js';
 import { SettingsError } from './settings/settings-error.js';
 
 /** The file name that marks a model folder. */
@@ -16,10 +17,14 @@ export interface ScanResult {
 
 /**
  * The file-system model repository: every `model-settings.json` below a root folder, never
- * descending into `node_modules` or hidden folders.
+ * descending into `node_modules` or hidden folders. When no valid one is found, the single model
+ * described by `MLSERVER_MODEL_*` environment variables, as MLServer does (how KServe runs it).
  */
 export class ModelRepository {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** Finds and validates every model's settings. One bad file does not hide the others. */
   async scan(): Promise<ScanResult> {
@@ -36,7 +41,15 @@ export class ModelRepository {
       }),
     );
     result.models.sort((a, b) => a.source.localeCompare(b.source));
+    if (result.models.length === 0) await this.addEnvironmentModel(result);
     return result;
+  }
+
+  private async addEnvironmentModel(result: ScanResult): Promise<void> {
+    const model = await modelSettingsFromEnv(this.env, this.root);
+    if (!model) return;
+    if ('settings' in model) result.models.push(model.settings);
+    else result.invalid.push({ file: MODEL_ENV_SOURCE, name: model.name, error: model.error });
   }
 
   /** The settings of every version of one model, read afresh from disk. */

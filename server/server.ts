@@ -16,6 +16,7 @@ import { createRestApp } from './rest/app.js';
 import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
 import { registerBuiltinRuntimes } from './builtin-runtimes.js';
 import { placeholderSettings } from './settings/model-settings.js';
+import { MODEL_ENV_SOURCE } from './settings/model-settings-env.js';
 import type { ServerSettings } from './settings/server-settings.js';
 import { InferenceStatistics } from './statistics.js';
 
@@ -25,6 +26,8 @@ export interface ServerOptions {
   /** Imports runtime modules; the CLI passes tsx's importer so `.ts` runtimes load. */
   importModule: ModuleImporter;
   logger?: Logger;
+  /** Where `MLSERVER_MODEL_*` (the single model of an empty repository) is read; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The ports actually bound (port 0 in the settings picks a free one). */
@@ -74,7 +77,7 @@ export class InferenceServer {
       settings.shutdown_grace_period * 1000,
       settings.model_load_timeout * 1000,
     );
-    this.repository = new ModelRepository(settings.model_repository_root);
+    this.repository = new ModelRepository(settings.model_repository_root, options.env);
     this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
     this.statistics = new InferenceStatistics(this.registry);
     this.dataplane = new DataPlane(this.registry, settings, combineObservers(this.metrics, this.statistics));
@@ -136,7 +139,10 @@ export class InferenceServer {
         `Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`,
       );
     }
-    if (this.settings.load_models_at_startup) this.modelsLoading = this.loadAllModels();
+    if (this.settings.load_models_at_startup) {
+      this.modelsLoading = this.loadAllModels();
+      this.dataplane.holdReadinessUntil(this.modelsLoading);
+    }
     return { http, grpc, grpcTriton, metrics };
   }
 
@@ -177,8 +183,16 @@ export class InferenceServer {
       this.logger.error(bad.error.message);
       this.registry.registerInvalid(placeholderSettings(bad.name, bad.file), bad.error.message);
     }
-    if (models.length === 0)
-      this.logger.warn(`no ${'model-settings.json'} found under ${this.repository.root}`);
+    if (models.length === 0 && invalid.length === 0) {
+      this.logger.warn(
+        `no model-settings.json found under ${this.repository.root} and MLSERVER_MODEL_IMPLEMENTATION is not set`,
+      );
+    }
+    for (const model of models.filter((m) => m.source === MODEL_ENV_SOURCE)) {
+      this.logger.info(
+        `model ${model.name} from ${MODEL_ENV_SOURCE}: ${model.implementation} in ${model.folder}`,
+      );
+    }
     await Promise.all(models.map((settings) => this.registry.load(settings)));
     const served = this.registry.list();
     for (const model of served) {

@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { readEnvFields, type SchemaType } from './env-values.js';
 import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
 
 /** CORS settings, MLServer's names. */
@@ -60,6 +61,13 @@ export interface ServerSettings {
   model_load_timeout: number;
   /** mlserver-ts: whether `/v2/health/ready` stays false while any model failed to load. */
   ready_requires_all_models: boolean;
+  /**
+   * mlserver-ts: whether the server reports ready (`/v2/health/ready`, `ServerReady`,
+   * `grpc.health.v1`) while no model is registered at all, for ModelMesh and Seldon Core 2, which
+   * load models through the repository API only once the server is ready. Off by default:
+   * a server with nothing to serve is not ready (MLServer #2056).
+   */
+  ready_without_models: boolean;
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -124,6 +132,7 @@ export const serverSettingsSchema: SchemaObject = {
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
     model_load_timeout: { type: 'number', exclusiveMinimum: 0, default: 180 },
+    ready_without_models: { type: 'boolean', default: false },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
   },
 };
@@ -153,42 +162,9 @@ export const serverSettingsValidator = compileSettingsValidator<ServerSettings>(
 
 /** Reads `MLSERVER_<FIELD>` environment variables into settings fields, coerced by the schema's type. */
 export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const fields = serverSettingsSchema.properties as Record<string, { type: string | string[] }>;
-  const result: Record<string, unknown> = {};
-  for (const [field, schema] of Object.entries(fields)) {
-    const raw = env[`MLSERVER_${field.toUpperCase()}`];
-    if (raw === undefined) continue;
-    result[field] = coerceEnvValue(raw, schema.type);
-  }
-  return result;
-}
-
-function coerceEnvValue(raw: string, type: string | string[]): unknown {
-  const types = Array.isArray(type) ? type : [type];
-  if (
-    types.includes('null') &&
-    (raw === '' || raw.toLowerCase() === 'null' || raw.toLowerCase() === 'none')
-  ) {
-    return null;
-  }
-  if (types.includes('boolean')) {
-    const lower = raw.toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(lower)) return true;
-    if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  }
-  if (
-    (types.includes('integer') || types.includes('number')) &&
-    raw.trim() !== '' &&
-    !Number.isNaN(Number(raw))
-  ) {
-    return Number(raw);
-  }
-  if (types.includes('object') || types.includes('array')) {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return raw;
+  return readEnvFields(
+    env,
+    'MLSERVER_',
+    serverSettingsSchema.properties as Record<string, { type: SchemaType }>,
+  );
 }

@@ -14,9 +14,17 @@ export interface CliProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/** Starts `mlserver-ts <args>` as a real process (ports from the environment; 0 picks free ones). */
-export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
+/**
+ * Starts `mlserver-ts <args>` as a real process (ports from the environment; 0 picks free ones);
+ * `as` runs it under another user and group (tests run as root; containers do not).
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  as: { uid?: number; gid?: number } = {},
+): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
+    ...as,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
