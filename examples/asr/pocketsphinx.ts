@@ -65,10 +65,7 @@ export function loadPocketSphinx(): void {
       `PocketSphinx is not installed (${(err as Error).message}); on Debian/Ubuntu: apt-get install libpocketsphinx3 pocketsphinx-en-us`,
     );
   }
-  koffi.opaque('cmd_ln_t');
-  koffi.opaque('arg_t');
-  koffi.opaque('ps_decoder_t');
-  koffi.opaque('ps_seg_t');
+  for (const name of ['cmd_ln_t', 'arg_t', 'ps_decoder_t', 'ps_seg_t']) declareOpaque(name);
   sb.func('void err_set_logfp(void *fp)')(null);
   api = {
     cmdLnParse: sb.func(
@@ -91,6 +88,18 @@ export function loadPocketSphinx(): void {
     segWord: ps.func('const char *ps_seg_word(ps_seg_t *seg)'),
     segFrames: ps.func('void ps_seg_frames(ps_seg_t *seg, _Out_ int *sf, _Out_ int *ef)'),
   };
+}
+
+/**
+ * Declares a named opaque C type once per process: koffi's type names are global, while this
+ * module may be instantiated more than once (every model that uses it imports its own copy).
+ */
+function declareOpaque(name: string): void {
+  try {
+    koffi.type(name);
+  } catch {
+    koffi.opaque(name);
+  }
 }
 
 function loaded(): Api {

@@ -1,0 +1,1 @@
+../../examples/asr/asr_model.ts

@@ -1,0 +1,1 @@
+../../examples/vad-asr/vad_asr_model.ts

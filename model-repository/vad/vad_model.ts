@@ -1,0 +1,1 @@
+../../examples/vad/vad_model.ts
