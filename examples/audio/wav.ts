@@ -40,7 +40,8 @@ export function parseWav(bytes: Uint8Array): Wav {
       const { code, channels, rate, bits } = format;
       if (channels !== 1) throw new Error(`WAV has ${channels} channels; send mono audio`);
       const end = Math.min(body + size, bytes.length);
-      const data = bytes.slice(body, end); // a copy, aligned for the typed array views below
+      // A copy, aligned for the typed-array views below (Buffer#slice would return a view).
+      const data = Uint8Array.prototype.slice.call(bytes, body, end);
       if (code === PCM && bits === 16) {
         return { sampleRate: rate, samples: new Int16Array(data.buffer, 0, data.length >> 1) };
       }

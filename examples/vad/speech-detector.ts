@@ -66,7 +66,7 @@ export class SpeechDetector {
       this.rawStart = this.current - window;
       this.start = Math.max(0, this.current - pad - window);
     }
-    if (this.triggered && !this.confirmed && this.current - this.rawStart >= minSpeech) {
+    if (this.triggered && !this.confirmed && this.spoken(this.current) >= minSpeech) {
       this.confirmed = true;
       events.push({ type: 'speech_start', sample: this.start });
     }
@@ -84,7 +84,7 @@ export class SpeechDetector {
   /** The end of the stream after `total` samples: closes an open segment. */
   finish(total: number): SpeechEvent[] {
     const events: SpeechEvent[] = [];
-    if (this.triggered && !this.confirmed && total - this.rawStart >= this.o.minSpeech) {
+    if (this.triggered && !this.confirmed && this.spoken(total) >= this.o.minSpeech) {
       this.confirmed = true;
       events.push({ type: 'speech_start', sample: this.start });
     }
@@ -94,6 +94,11 @@ export class SpeechDetector {
     }
     this.reset();
     return events;
+  }
+
+  /** Samples of speech in the open segment, up to `now` or to the silence that began since. */
+  private spoken(now: number): number {
+    return (this.tempEnd ? this.tempEnd - this.o.window : now) - this.rawStart;
   }
 
   private reset(): void {
