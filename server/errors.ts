@@ -18,9 +18,17 @@ export type ErrorCode =
   | 'load_failed'
   | 'internal';
 
+/**
+ * Brands the server's errors so that they are recognised across copies of this module: a
+ * runtime loaded by the CLI (through tsx) imports its own copy of 'mlserver-ts', whose
+ * `InvalidInputError` is not an `instanceof` the server's.
+ */
+const BRAND = Symbol.for('mlserver-ts.InferenceServerError');
+
 /** Base of every error the server reports. `message` is safe to send to clients. */
 export class InferenceServerError extends Error {
   readonly code: ErrorCode;
+  readonly [BRAND] = true;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -34,10 +42,15 @@ export class InferenceServerError extends Error {
    */
   static from(err: unknown, context = 'internal error'): InferenceServerError {
     if (err instanceof InferenceServerError) return err;
+    if (isBranded(err)) return new InferenceServerError(err.code, err.message, { cause: err });
     if (isAbortError(err)) return new CancelledError('request cancelled', { cause: err });
     const detail = err instanceof Error ? err.message : String(err);
     return new InternalError(`${context}: ${detail}`, { cause: err });
   }
+}
+
+function isBranded(err: unknown): err is InferenceServerError {
+  return err instanceof Error && (err as unknown as Record<symbol, unknown>)[BRAND] === true;
 }
 
 function isAbortError(err: unknown): boolean {
