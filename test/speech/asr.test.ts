@@ -36,7 +36,7 @@ let fliteFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-asr-'));
   fliteFile = await flite(FLITE_TEXT, dir);
-  server = await startSpeechServer({ asr: { max_sessions: 24, warm_decoders: 2 } });
+  server = await startSpeechServer({ asr: { max_sessions: 20, warm_decoders: 2 } });
   client = grpcClient(server.grpc);
 }, 120_000);
 
@@ -174,15 +174,15 @@ describe('sessions', () => {
 
   test('max_sessions: one stream more is refused; cancelled streams free their decoders for the next ones', async () => {
     const pcm = await readPcm(GO_FORWARD);
-    const streams = Array.from({ length: 24 }, () => openStream<never>(client, { deadlineMs: 120_000 }));
-    // 1.5 s of "go forward…" gives each stream a partial: then it surely holds a decoder.
-    for (const s of streams) s.write(pcmRequest('asr', pcm.subarray(0, 24_000)));
+    const streams = Array.from({ length: 20 }, () => openStream<never>(client, { deadlineMs: 120_000 }));
+    // 1 s of "go forward…" gives each stream a partial ("go"): then it surely holds a decoder.
+    for (const s of streams) s.write(pcmRequest('asr', pcm.subarray(0, 16_000)));
     await Promise.all(streams.map((s) => nextOf(s)));
     const extra = openStream<never>(client, { deadlineMs: 60_000 });
     extra.write(pcmRequest('asr', pcm.subarray(0, FRAME_60MS)));
     const refused = await extra.status;
     expect(refused.code).toBe(8); // RESOURCE_EXHAUSTED
-    expect(refused.details).toMatch(/all 24 recogniser sessions are in use/);
+    expect(refused.details).toMatch(/all 20 recogniser sessions are in use/);
     for (const s of streams) s.cancel();
     await Promise.all(streams.map((s) => s.status));
     // The server frees cancelled sessions as their calls unwind: new sessions soon get decoders.
