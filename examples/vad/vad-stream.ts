@@ -2,6 +2,9 @@ import { BlockBuffer } from '../audio/block-buffer.js';
 import { type DetectorOptions, type SpeechEvent, SpeechDetector } from './speech-detector.js';
 import { initialState, type SileroHost, type SileroState, WINDOW } from './silero-host.js';
 
+/** Windows per worker job: 32 windows are about a second of audio, 10 ms of CPU. */
+const JOB_WINDOWS = 32;
+
 /**
  * Voice-activity detection over one stream: audio of any framing in, speech start/end events
  * out. The stream's model state lives here (one object per stream), never in the model.
@@ -48,7 +51,13 @@ export class VadStream {
   }
 
   private async classify(windows: Float32Array): Promise<SpeechEvent[]> {
-    const probabilities = await this.host.run(windows, this.silero);
-    return Array.from(probabilities).flatMap((p) => this.detector.step(p));
+    const events: SpeechEvent[] = [];
+    // At most a second per job, so that a long recording does not hold a worker from other streams
+    // (slices, not views: posting a view to a worker would copy its whole buffer).
+    for (let at = 0; at < windows.length; at += JOB_WINDOWS * WINDOW) {
+      const probabilities = await this.host.run(windows.slice(at, at + JOB_WINDOWS * WINDOW), this.silero);
+      for (const p of probabilities) events.push(...this.detector.step(p));
+    }
+    return events;
   }
 }

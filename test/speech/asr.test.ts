@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
@@ -6,6 +6,7 @@ import { openStream } from '../grpc/stream-client.js';
 import { postJson } from '../helpers/test-server.js';
 import { collectSse } from '../helpers/sse-client.js';
 import {
+  concat,
   FRAME_60MS,
   frames,
   flite,
@@ -17,6 +18,7 @@ import {
   LIBRIVOX,
   pcmRequest,
   pocketsphinxCli,
+  quiet,
   readPcm,
   startSpeechServer,
   streamOverGrpc,
@@ -73,6 +75,27 @@ describe('the asr model transcribes as pocketsphinx_continuous does', () => {
     },
     120_000,
   );
+
+  test('a recording with several utterances and pauses: one final transcript per utterance the CLI prints', async () => {
+    const { pcm } = concat([
+      quiet(1),
+      await readPcm(GO_FORWARD),
+      quiet(2.5),
+      await readPcm(LIBRIVOX),
+      quiet(1.5),
+    ]);
+    const file = path.join(dir, 'several.wav');
+    await writeFile(file, wavBytes(pcm));
+    const expected = await pocketsphinxCli(file);
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    const heard = finals(await grpcTranscripts(file)).filter((t) => t.text !== '');
+    expect(heard.map((t) => t.text)).toEqual(expected);
+    // Utterances are numbered in order and their times follow the audio.
+    for (let i = 1; i < heard.length; i++) {
+      expect(heard[i]!.utterance).toBeGreaterThan(heard[i - 1]!.utterance);
+      expect(heard[i]!.start).toBeGreaterThanOrEqual(heard[i - 1]!.end);
+    }
+  }, 120_000);
 
   test('"go forward ten meters": the CLI says it, and so does the runtime over REST SSE with the whole file', async () => {
     expect(await pocketsphinxCli(GO_FORWARD)).toEqual(['go forward ten meters']);
