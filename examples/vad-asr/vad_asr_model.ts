@@ -96,10 +96,14 @@ export class VadGatedAsr extends MLModel {
     }
   }
 
-  /** Samples to keep while silent: a speech start is reported up to this far in the past. */
+  /**
+   * Samples to keep while silent. A start is confirmed once the speech has lasted `minSpeech`;
+   * pauses shorter than the hangover (`minSilence`) do not reset it, and the start is padded:
+   * it lies at most this far before the window that confirms it.
+   */
   private lookback(): number {
-    const { minSpeech, pad } = this.vad.detector;
-    return minSpeech + pad + 2 * WINDOW;
+    const { minSpeech, minSilence, pad } = this.vad.detector;
+    return minSpeech + minSilence + pad + 2 * WINDOW;
   }
 }
 
