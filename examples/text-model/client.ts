@@ -24,7 +24,7 @@ const parser = createParser({
   onEvent(event) {
     if (event.event === 'error') throw new Error(`stream failed: ${event.data}`);
     const response = JSON.parse(event.data) as InferenceResponse;
-    console.log(StringCodec.decodeOutput(response.outputs[0]!));
+    console.log(StringCodec.decodeOutput(response.outputs[0]!).join(''));
   },
 });
 const decoder = new TextDecoder();

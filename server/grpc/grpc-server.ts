@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { closeWithin } from '../listen.js';
+import { routeGrpcLogs } from './grpc-logging.js';
 import { healthService } from './health-service.js';
 import { mlserverStreamHandler } from './mlserver-stream.js';
 import { loadService, type ServiceName, type StreamFlavour } from './protos.js';
@@ -47,6 +48,7 @@ export class GrpcListener {
   constructor(options: GrpcListenerOptions) {
     const { flavour } = options;
     this.flavour = flavour;
+    routeGrpcLogs(options.logger);
     this.server = new Server({
       'grpc.max_receive_message_length': options.maxMessageLength,
       'grpc.max_send_message_length': options.maxMessageLength,

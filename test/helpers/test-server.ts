@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../server/logger.js';
-import { InferenceServer } from '../../server/server.js';
+import { type BoundPorts, InferenceServer } from '../../server/server.js';
 import { type ServerSettings, serverSettingsValidator } from '../../server/settings/server-settings.js';
 
 /** The fixture runtimes: sum, echo, error, text stream, slow stream, failing load. */
@@ -12,6 +12,7 @@ export const FIXTURE_MODELS = path.resolve(import.meta.dirname, '../fixtures/mod
 export interface RunningServer {
   server: InferenceServer;
   url: string;
+  ports: BoundPorts;
   settings: ServerSettings;
   stop(): Promise<void>;
 }
@@ -36,7 +37,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   const server = new InferenceServer({ settings, importModule: (url) => import(url), logger: silentLogger });
   const ports = await server.start();
   await server.whenModelsLoaded();
-  return { server, settings, url: `http://127.0.0.1:${ports.http}`, stop: () => server.stop() };
+  return { server, settings, ports, url: `http://127.0.0.1:${ports.http}`, stop: () => server.stop() };
 }
 
 /** A temporary folder, removed by the returned function. */
