@@ -85,7 +85,8 @@ export function validateData(
   return checkElements(label, datatype, flat);
 }
 
-function countMismatch(
+/** The 400 for data whose element count does not match its shape. */
+export function countMismatch(
   label: string,
   shape: readonly number[],
   expected: number,
@@ -105,7 +106,8 @@ function checkElements(label: string, datatype: Datatype, flat: unknown[]): unkn
   return flat;
 }
 
-function elementProblem(
+/** Why one tensor element does not fit its datatype (undefined when it fits): "is …; expected …". */
+export function elementProblem(
   datatype: Datatype,
   kind: 'bool' | 'int' | 'float' | 'bytes',
   min: bigint | undefined,

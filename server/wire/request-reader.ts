@@ -1,0 +1,203 @@
+import { DATATYPE_INFO, elementCount } from '../codecs/datatypes.js';
+import { InvalidInputError } from '../errors.js';
+import type { Datatype } from '../types.js';
+import { DATATYPES } from '../types.js';
+import { DecodeBudget, type DecodeLimits } from './decode-budget.js';
+import { JsonCursor } from './json-cursor.js';
+import { JsonValueReader, setProperty } from './json-values.js';
+import { readTensorData } from './tensor-data.js';
+import { type TensorPlan, TensorSink } from './tensor-sink.js';
+
+/** Bounds of one decode besides the tensor sizes. */
+export interface ReaderBounds {
+  /** Deepest nesting of arrays and objects outside tensor data; also the largest tensor rank. */
+  maxDepth: number;
+  /** Most JSON values outside tensor data. */
+  maxValues: number;
+}
+
+/** An input whose data was read: with what plan, and what it reserved. */
+interface Filled {
+  plan: TensorPlan;
+  reserved: number;
+}
+
+const INPUT_DEPTH = 3; // request object → inputs array → input object
+
+/**
+ * Reads an inference request from JSON bytes in one pass. Everything is built as `JSON.parse`
+ * would build it except each input's `data`, which goes straight into the representation
+ * runtimes get, after its decoded size is reserved in the budget. When `data` comes before
+ * the `shape` or `datatype` it needs, it is checked and skipped, then read again once the
+ * input object is complete (a second pass over that value only).
+ */
+export function readJsonRequest(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  bounds: ReaderBounds,
+  what = 'request body',
+): Record<string, unknown> {
+  const cursor = new JsonCursor(bytes, what);
+  const values = new JsonValueReader(cursor, bounds.maxDepth, bounds.maxValues);
+  if (cursor.peek() !== 0x7b) {
+    // Never built (it could be a huge list): checked, then refused as validation would.
+    values.skip(0);
+    cursor.expectEnd();
+    throw new InvalidInputError(`${what} must be a JSON object`);
+  }
+  const request = new RequestReader(cursor, values, limits, bounds.maxDepth).readRequest();
+  cursor.expectEnd();
+  return request;
+}
+
+class RequestReader {
+  constructor(
+    private readonly cursor: JsonCursor,
+    private readonly values: JsonValueReader,
+    private readonly limits: DecodeLimits,
+    private readonly maxDepth: number,
+  ) {}
+
+  /** The request object: `inputs` read as tensors, everything else as JSON values. */
+  readRequest(): Record<string, unknown> {
+    const request = this.open(1);
+    if (request === undefined) return {};
+    do {
+      const key = this.cursor.readKey();
+      setProperty(request, key, key === 'inputs' ? this.readInputs() : this.values.read(1));
+    } while (this.more());
+    return request;
+  }
+
+  /** Opens an object at `depth`: undefined when it is empty (and closed already). */
+  private open(depth: number): Record<string, unknown> | undefined {
+    const { cursor, values } = this;
+    values.counted();
+    values.checkDepth(depth);
+    cursor.pos++;
+    if (cursor.peek() !== 0x7d) return {};
+    cursor.pos++;
+    return undefined;
+  }
+
+  /** After a property value: true when another property follows, false when the object ends. */
+  private more(): boolean {
+    const { cursor } = this;
+    const next = cursor.peek();
+    if (next === 0x2c) {
+      cursor.pos++;
+      return true;
+    }
+    if (next !== 0x7d) cursor.unexpected("',' or '}' after a property value");
+    cursor.pos++;
+    return false;
+  }
+
+  /** The `inputs` list, with a fresh budget (a repeated `inputs` key replaces the earlier one). */
+  readInputs(): unknown {
+    const { cursor, values } = this;
+    if (cursor.peek() !== 0x5b) return values.read(1);
+    values.counted();
+    values.checkDepth(2);
+    cursor.pos++;
+    const budget = new DecodeBudget(this.limits);
+    const inputs: unknown[] = [];
+    if (cursor.peek() === 0x5d) {
+      cursor.pos++;
+      return inputs;
+    }
+    for (;;) {
+      inputs.push(cursor.peek() === 0x7b ? this.readInput(inputs.length, budget) : values.read(2));
+      const next = cursor.peek();
+      cursor.pos++;
+      if (next === 0x5d) return inputs;
+      if (next !== 0x2c) {
+        cursor.pos--;
+        cursor.unexpected("',' or ']' after an array element");
+      }
+    }
+  }
+
+  /** One input object: its data is read as soon as name, datatype and shape are known. */
+  private readInput(index: number, budget: DecodeBudget): Record<string, unknown> {
+    const { cursor, values } = this;
+    const input = this.open(INPUT_DEPTH);
+    if (input === undefined) return {};
+    let dataAt = -1;
+    let filled: Filled | undefined;
+    do {
+      const key = cursor.readKey();
+      if (key !== 'data') {
+        setProperty(input, key, values.read(INPUT_DEPTH));
+        continue;
+      }
+      if (filled) budget.release(filled.reserved);
+      filled = undefined;
+      cursor.peek();
+      dataAt = cursor.pos;
+      const plan = this.planOf(input, index);
+      if (plan) {
+        filled = { plan, reserved: 0 };
+        input.data = this.fill(plan, budget, filled);
+      } else {
+        values.skip(0);
+        input.data = null; // a placeholder: the value is read once the input is complete
+      }
+    } while (this.more());
+    if (dataAt < 0) return input;
+    const plan = this.planOf(input, index);
+    // No plan: name, datatype or shape is invalid and validation reports it before the data.
+    if (plan && (!filled || !samePlan(plan, filled.plan))) {
+      if (filled) budget.release(filled.reserved);
+      const end = cursor.pos;
+      cursor.pos = dataAt;
+      filled = { plan, reserved: 0 };
+      input.data = this.fill(plan, budget, filled);
+      cursor.pos = end;
+    }
+    return input;
+  }
+
+  /** Reserves the input's decoded size, then reads its data (kept only if the shape can fit). */
+  private fill(plan: TensorPlan, budget: DecodeBudget, filled: Filled): unknown {
+    const { cursor } = this;
+    const size = plan.count * DATATYPE_INFO[plan.datatype].byteSize;
+    budget.reserve(plan.label, plan.datatype, plan.shape, size);
+    filled.reserved = size;
+    // Every element takes at least one byte: a shape that claims more than the bytes left is a
+    // count mismatch, found without allocating what the shape claims.
+    const keep = plan.count <= cursor.end - cursor.pos;
+    const sink = new TensorSink(plan, keep, budget);
+    try {
+      readTensorData(cursor, this.values, sink, Math.max(1, plan.shape.length));
+    } finally {
+      filled.reserved += sink.reserved;
+    }
+    return sink.finish();
+  }
+
+  /**
+   * What an input says of its data so far, when it says it validly (string name, known
+   * datatype, shape of non-negative integers: the checks validation makes before the data).
+   */
+  private planOf(input: Record<string, unknown>, index: number): TensorPlan | undefined {
+    const { name, datatype, shape } = input;
+    if (typeof name !== 'string') return undefined;
+    if (typeof datatype !== 'string' || !(DATATYPES as readonly string[]).includes(datatype))
+      return undefined;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
+    const label = `input '${name}'`;
+    if (shape.length > this.maxDepth) {
+      throw new InvalidInputError(
+        `${label} (inputs[${index}]) has shape of rank ${shape.length}; the limit is ${this.maxDepth}`,
+      );
+    }
+    return { label, datatype: datatype as Datatype, shape: shape as number[], count: elementCount(shape) };
+  }
+}
+
+function samePlan(a: TensorPlan, b: TensorPlan): boolean {
+  if (a.label !== b.label || a.datatype !== b.datatype || a.shape.length !== b.shape.length) return false;
+  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
+  return true;
+}
