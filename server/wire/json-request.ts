@@ -2,12 +2,20 @@ import { validateInferenceRequest } from '../request-validation.js';
 import type { InferenceRequest } from '../types.js';
 import type { DecodeLimits } from './decode-budget.js';
 import { dropNullOptionals } from './null-optionals.js';
+import { parseJsonRequest } from './parsed-request.js';
 import { readJsonRequest } from './request-reader.js';
 
 /** Nesting of arrays and objects allowed outside tensor data, and the largest tensor rank. */
 export const DEFAULT_MAX_DEPTH = 64;
 /** JSON values allowed outside tensor data (ids, parameters, outputs, unknown fields). */
 export const DEFAULT_MAX_JSON_VALUES = 100_000;
+
+/**
+ * Bodies up to this size go through `JSON.parse` (faster on a few kilobytes of mostly strings),
+ * larger ones through the byte-level reader (faster on numbers, and bounded in memory); both
+ * give the same request and errors. Chosen from `bench/json-decode.ts`.
+ */
+export const PARSE_BELOW_BYTES = 4096;
 
 /** Limits of one JSON request decode; the adapters fill them from settings. */
 export interface JsonRequestOptions extends DecodeLimits {
@@ -17,6 +25,8 @@ export interface JsonRequestOptions extends DecodeLimits {
   maxJsonValues?: number;
   /** What the bytes are, for error messages. Default "request body". */
   what?: string;
+  /** Which path decodes: by size (default), or one of them (tests and benchmarks). */
+  path?: 'auto' | 'parse' | 'read';
 }
 
 /**
@@ -28,15 +38,15 @@ export interface JsonRequestOptions extends DecodeLimits {
  * transport's requests are. Everything else is what `JSON.parse` gives.
  */
 export function decodeJsonRequest(body: Uint8Array, options: JsonRequestOptions): InferenceRequest {
-  const request = readJsonRequest(
-    body,
-    options,
-    {
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-      maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
-    },
-    options.what,
-  );
+  const bounds = {
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
+  };
+  const path = options.path ?? 'auto';
+  const parse = path === 'parse' || (path === 'auto' && body.byteLength < PARSE_BELOW_BYTES);
+  const request = parse
+    ? parseJsonRequest(body, options, bounds, options.what)
+    : readJsonRequest(body, options, bounds, options.what);
   dropNullOptionals(request);
   return validateInferenceRequest(request);
 }

@@ -123,20 +123,12 @@ export class JsonValueReader {
 
   /** Counts one more value, failing past `maxValues`. */
   counted(): void {
-    if (++this.count > this.maxValues) {
-      throw new PayloadTooLargeError(
-        `${this.cursor.what} holds more than ${this.maxValues} JSON values outside tensor data (the limit per request)`,
-      );
-    }
+    if (++this.count > this.maxValues) throw tooManyValues(this.cursor.what, this.maxValues);
   }
 
   /** Fails when a container would open at `depth`, past the bound. */
   checkDepth(depth: number): void {
-    if (depth > this.maxDepth) {
-      throw new InvalidInputError(
-        `${this.cursor.what} nests arrays and objects ${depth} deep ${this.cursor.where(this.cursor.pos)}; the limit is ${this.maxDepth}`,
-      );
-    }
+    if (depth > this.maxDepth) throw tooDeep(this.cursor.what, depth, this.maxDepth);
   }
 
   private scalar(c: number): unknown {
@@ -165,4 +157,16 @@ export function setProperty(target: Record<string, unknown>, key: string, value:
   } else {
     target[key] = value;
   }
+}
+
+/** The 413 for a document with more JSON values outside tensor data than allowed. */
+export function tooManyValues(what: string, maxValues: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `${what} holds more than ${maxValues} JSON values outside tensor data (the limit per request)`,
+  );
+}
+
+/** The 400 for arrays and objects nested past the bound. */
+export function tooDeep(what: string, depth: number, maxDepth: number): InvalidInputError {
+  return new InvalidInputError(`${what} nests arrays and objects ${depth} deep; the limit is ${maxDepth}`);
 }

@@ -1,12 +1,10 @@
-import { DATATYPE_INFO, elementCount } from '../codecs/datatypes.js';
 import { InvalidInputError } from '../errors.js';
-import type { Datatype } from '../types.js';
-import { DATATYPES } from '../types.js';
 import { DecodeBudget, type DecodeLimits } from './decode-budget.js';
 import { JsonCursor } from './json-cursor.js';
 import { JsonValueReader, setProperty } from './json-values.js';
 import { readTensorData } from './tensor-data.js';
-import { type TensorPlan, TensorSink } from './tensor-sink.js';
+import { planOf, samePlan, type TensorPlan } from './tensor-plan.js';
+import { openSink } from './tensor-sink.js';
 
 /** Bounds of one decode besides the tensor sizes. */
 export interface ReaderBounds {
@@ -135,7 +133,7 @@ class RequestReader {
       filled = undefined;
       cursor.peek();
       dataAt = cursor.pos;
-      const plan = this.planOf(input, index);
+      const plan = planOf(input, index, this.maxDepth);
       if (plan) {
         filled = { plan, reserved: 0 };
         input.data = this.fill(plan, budget, filled);
@@ -145,7 +143,7 @@ class RequestReader {
       }
     } while (this.more());
     if (dataAt < 0) return input;
-    const plan = this.planOf(input, index);
+    const plan = planOf(input, index, this.maxDepth);
     // No plan: name, datatype or shape is invalid and validation reports it before the data.
     if (plan && (!filled || !samePlan(plan, filled.plan))) {
       if (filled) budget.release(filled.reserved);
@@ -158,46 +156,12 @@ class RequestReader {
     return input;
   }
 
-  /** Reserves the input's decoded size, then reads its data (kept only if the shape can fit). */
+  /** Reserves the input's decoded size, then reads its data. */
   private fill(plan: TensorPlan, budget: DecodeBudget, filled: Filled): unknown {
     const { cursor } = this;
-    const size = plan.count * DATATYPE_INFO[plan.datatype].byteSize;
-    budget.reserve(plan.label, plan.datatype, plan.shape, size);
-    filled.reserved = size;
-    // Every element takes at least one byte: a shape that claims more than the bytes left is a
-    // count mismatch, found without allocating what the shape claims.
-    const keep = plan.count <= cursor.end - cursor.pos;
-    const sink = new TensorSink(plan, keep, budget);
-    try {
-      readTensorData(cursor, this.values, sink, Math.max(1, plan.shape.length));
-    } finally {
-      filled.reserved += sink.reserved;
-    }
+    const sink = openSink(plan, budget, cursor.end - cursor.pos);
+    readTensorData(cursor, this.values, sink, Math.max(1, plan.shape.length));
+    filled.reserved = sink.reserved;
     return sink.finish();
   }
-
-  /**
-   * What an input says of its data so far, when it says it validly (string name, known
-   * datatype, shape of non-negative integers: the checks validation makes before the data).
-   */
-  private planOf(input: Record<string, unknown>, index: number): TensorPlan | undefined {
-    const { name, datatype, shape } = input;
-    if (typeof name !== 'string') return undefined;
-    if (typeof datatype !== 'string' || !(DATATYPES as readonly string[]).includes(datatype))
-      return undefined;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
-    const label = `input '${name}'`;
-    if (shape.length > this.maxDepth) {
-      throw new InvalidInputError(
-        `${label} (inputs[${index}]) has shape of rank ${shape.length}; the limit is ${this.maxDepth}`,
-      );
-    }
-    return { label, datatype: datatype as Datatype, shape: shape as number[], count: elementCount(shape) };
-  }
-}
-
-function samePlan(a: TensorPlan, b: TensorPlan): boolean {
-  if (a.label !== b.label || a.datatype !== b.datatype || a.shape.length !== b.shape.length) return false;
-  for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
-  return true;
 }

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { JsonCursor } from './json-cursor.js';
 import type { JsonValueReader } from './json-values.js';
+import type { TensorPlan } from './tensor-plan.js';
 import type { TensorSink } from './tensor-sink.js';
 
 const OPEN = 0x5b;
@@ -29,7 +30,7 @@ export function readTensorData(
   for (;;) {
     const c = cursor.peek();
     if (c === OPEN) {
-      if (++depth > maxNesting) tooDeep(cursor, sink, depth, maxNesting);
+      if (++depth > maxNesting) throw dataTooDeep(sink.plan, depth, maxNesting);
       cursor.pos++;
       opened = true;
       continue;
@@ -81,9 +82,9 @@ function readScalarData(cursor: JsonCursor, values: JsonValueReader, sink: Tenso
   readElement(cursor, values, sink, c);
 }
 
-function tooDeep(cursor: JsonCursor, sink: TensorSink, depth: number, maxNesting: number): never {
-  const { label, shape } = sink.plan;
-  throw new InvalidInputError(
-    `${label}: 'data' nests lists ${depth} deep ${cursor.where(cursor.pos)} but shape ${JSON.stringify(shape)} allows ${maxNesting}`,
+/** The 400 for tensor data nested deeper than its shape allows. */
+export function dataTooDeep(plan: TensorPlan, depth: number, maxNesting: number): InvalidInputError {
+  return new InvalidInputError(
+    `${plan.label}: 'data' nests lists ${depth} deep but shape ${JSON.stringify(plan.shape)} allows ${maxNesting}`,
   );
 }

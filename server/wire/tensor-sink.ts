@@ -6,17 +6,8 @@ import { InternalError, InvalidInputError } from '../errors.js';
 import { countMismatch, elementProblem } from '../request-validation.js';
 import type { Datatype, TensorData, TypedArray } from '../types.js';
 import type { DecodeBudget } from './decode-budget.js';
+import type { TensorPlan } from './tensor-plan.js';
 import type { JsonCursor } from './json-cursor.js';
-
-/** What the decoder knows of a tensor before its data: enough to size and check the data. */
-export interface TensorPlan {
-  /** "input 'name'", as validation names tensors. */
-  label: string;
-  datatype: Datatype;
-  shape: readonly number[];
-  /** Elements the shape declares. */
-  count: number;
-}
 
 /** How elements are kept (numbers, so the hot path compares small integers). */
 const Store = {
@@ -67,7 +58,7 @@ export class TensorSink {
   private readonly min: number;
   private readonly max: number;
   private words: Uint32Array | undefined;
-  /** Bytes reserved so far (BYTES only; numeric inputs reserve before the sink exists). */
+  /** Bytes this tensor has reserved in the budget (BYTES: growing element by element). */
   reserved = 0;
 
   constructor(
@@ -99,18 +90,25 @@ export class TensorSink {
     }
   }
 
-  /** A string element; the sink reads it from the cursor only if it keeps or checks it. */
+  /** A string element at the cursor, read only if the sink keeps or checks it. */
   string(cursor: JsonCursor): void {
-    const index = this.count++;
-    if (index >= this.capacity) {
+    if (this.count >= this.capacity) {
+      this.count++;
       cursor.skipString();
       return;
     }
     const value = cursor.readString();
+    this.stringValue(value, cursor.stringBytes);
+  }
+
+  /** A string element; `bytes` is its UTF-8 length (measured here when not given). */
+  stringValue(value: string, bytes = -1): void {
+    const index = this.count++;
+    if (index >= this.capacity) return;
     if (this.store === Store.Bytes) {
-      const bytes = 4 + cursor.stringBytes;
-      this.budget?.reserveMore(this.plan.label, this.reserved, bytes);
-      this.reserved += bytes;
+      const size = 4 + (bytes < 0 ? Buffer.byteLength(value) : bytes);
+      this.budget?.reserveMore(this.plan.label, this.reserved, size);
+      this.reserved += size;
       (this.target as unknown[]).push(value);
       return;
     }
@@ -121,8 +119,7 @@ export class TensorSink {
       if (problem === undefined) (this.target as BigInt64Array)[index] = BigInt(value);
       scratch[this.pending++] = Number.NaN; // NaN: written already, or a problem
     } else {
-      const number = problem === undefined ? parseFloatWord(value) : Number.NaN;
-      scratch[this.pending++] = number;
+      scratch[this.pending++] = problem === undefined ? parseFloatWord(value) : Number.NaN;
     }
     if (this.pending === SCRATCH_LENGTH) this.flush();
   }
@@ -239,6 +236,19 @@ export class TensorSink {
     this.note(index, problem);
     return true;
   }
+}
+
+/**
+ * Reserves a tensor's decoded size in the budget, then opens the sink for its data. `room` is
+ * the most elements the data can hold (one per byte left in the body): a shape that claims more
+ * is a count mismatch, found without allocating what the shape claims.
+ */
+export function openSink(plan: TensorPlan, budget: DecodeBudget, room: number): TensorSink {
+  const size = plan.count * DATATYPE_INFO[plan.datatype].byteSize;
+  budget.reserve(plan.label, plan.datatype, plan.shape, size);
+  const sink = new TensorSink(plan, plan.count <= room, budget);
+  sink.reserved = size;
+  return sink;
 }
 
 function storeOf(datatype: Datatype): Store {
