@@ -1,9 +1,12 @@
 import { InvalidInputError } from '../errors.js';
+import { decimalQuotient } from './decimal-to-double.js';
 
 /** Powers of ten that doubles hold exactly: the range of the exact fast path for numbers. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-/** Above this many significant digits a mantissa may not be exact in a double. */
-const EXACT_DIGITS = 15;
+/** Significant digits that a double holds exactly whatever they are. */
+const HIGH_DIGITS = 15;
+/** Significant digits `decimalQuotient` takes (an integer below 2^64). */
+const ALL_DIGITS = 19;
 
 /** Short ASCII strings (keys, datatypes, names) are looked up here rather than decoded again. */
 const SHORT_STRING = 24;
@@ -178,9 +181,10 @@ export class JsonCursor {
   }
 
   /**
-   * Reads the number token at the cursor. Up to 15 significant digits and a decimal exponent
-   * within ±22 are computed exactly from the digits (one correctly rounded operation); anything
-   * else goes through `Number()` on the token, so every value equals what `JSON.parse` gives.
+   * Reads the number token at the cursor. Up to 15 significant digits with a decimal exponent
+   * within ±22 take one correctly rounded operation; up to 19 digits over a power of ten up to
+   * 10^22 take `decimalQuotient`; anything else goes through `Number()` on the token, so every
+   * value equals what `JSON.parse` gives.
    */
   readNumber(): number {
     const bytes = this.bytes;
@@ -190,7 +194,9 @@ export class JsonCursor {
     let c = bytes[pos]!;
     const negative = c === MINUS;
     if (negative) c = ++pos < end ? bytes[pos]! : -1;
-    let mantissa = 0;
+    // Significant digits: the first 15 in `high`, the next 4 in `low`, more only counted.
+    let high = 0;
+    let low = 0;
     let digits = 0;
     let exponent = 0;
     if (c === ZERO) {
@@ -198,7 +204,9 @@ export class JsonCursor {
       if (c >= ZERO && c <= NINE) this.fail('leading zero in number', pos);
     } else if (c > ZERO && c <= NINE) {
       do {
-        mantissa = mantissa * 10 + (c - ZERO);
+        if (digits < HIGH_DIGITS) high = high * 10 + (c - ZERO);
+        else if (digits < ALL_DIGITS) low = low * 10 + (c - ZERO);
+        else exponent++;
         digits++;
         c = ++pos < end ? bytes[pos]! : -1;
       } while (c >= ZERO && c <= NINE);
@@ -209,9 +217,17 @@ export class JsonCursor {
       c = ++pos < end ? bytes[pos]! : -1;
       if (c < ZERO || c > NINE) this.fail('unterminated fractional number', pos);
       do {
-        mantissa = mantissa * 10 + (c - ZERO);
-        if (mantissa !== 0) digits++;
-        exponent--;
+        if (digits < HIGH_DIGITS) {
+          high = high * 10 + (c - ZERO);
+          exponent--;
+          if (high !== 0) digits++;
+        } else if (digits < ALL_DIGITS) {
+          low = low * 10 + (c - ZERO);
+          exponent--;
+          digits++;
+        } else {
+          digits++;
+        }
         c = ++pos < end ? bytes[pos]! : -1;
       } while (c >= ZERO && c <= NINE);
     }
@@ -228,11 +244,16 @@ export class JsonCursor {
       exponent += negativeExponent ? -e : e;
     }
     this.pos = pos;
-    if (digits <= EXACT_DIGITS && exponent >= -22 && exponent <= 22) {
-      const value = exponent < 0 ? mantissa / POW10[-exponent]! : mantissa * POW10[exponent]!;
-      return negative ? -value : value;
+    let value = Number.NaN;
+    if (digits <= HIGH_DIGITS) {
+      if (exponent >= -22 && exponent <= 22) {
+        value = exponent < 0 ? high / POW10[-exponent]! : high * POW10[exponent]!;
+      }
+    } else if (digits <= ALL_DIGITS && exponent >= -22 && exponent <= 0) {
+      value = decimalQuotient(high, low, digits - HIGH_DIGITS, -exponent);
     }
-    return Number(this.latin1(start, pos));
+    if (Number.isNaN(value)) return Number(this.latin1(start, pos));
+    return negative ? -value : value;
   }
 
   /** Reads `true`, `false` or `null` at the cursor. */
