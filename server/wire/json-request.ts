@@ -7,6 +7,8 @@ import { readJsonRequest } from './request-reader.js';
 
 /** Nesting of arrays and objects allowed outside tensor data, and the largest tensor rank. */
 export const DEFAULT_MAX_DEPTH = 64;
+/** The largest `maxDepth` accepted (the JSON.parse path walks values with bounded recursion). */
+export const MAX_DEPTH_BOUND = 1000;
 /** JSON values allowed outside tensor data (ids, parameters, outputs, unknown fields). */
 export const DEFAULT_MAX_JSON_VALUES = 100_000;
 
@@ -19,7 +21,7 @@ export const PARSE_BELOW_BYTES = 4096;
 
 /** Limits of one JSON request decode; the adapters fill them from settings. */
 export interface JsonRequestOptions extends DecodeLimits {
-  /** Default `DEFAULT_MAX_DEPTH`. */
+  /** Default `DEFAULT_MAX_DEPTH`; at most `MAX_DEPTH_BOUND`. */
   maxDepth?: number;
   /** Default `DEFAULT_MAX_JSON_VALUES`. */
   maxJsonValues?: number;
@@ -38,8 +40,12 @@ export interface JsonRequestOptions extends DecodeLimits {
  * transport's requests are. Everything else is what `JSON.parse` gives.
  */
 export function decodeJsonRequest(body: Uint8Array, options: JsonRequestOptions): InferenceRequest {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!(Number.isInteger(maxDepth) && maxDepth >= 1 && maxDepth <= MAX_DEPTH_BOUND)) {
+    throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_DEPTH_BOUND}, not ${maxDepth}`);
+  }
   const bounds = {
-    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxDepth,
     maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
   };
   const path = options.path ?? 'auto';

@@ -1,9 +1,10 @@
+import { DATATYPE_INFO } from '../codecs/datatypes.js';
 import { InvalidInputError } from '../errors.js';
 import { DecodeBudget, type DecodeLimits } from './decode-budget.js';
 import { tooDeep, tooManyValues } from './json-values.js';
 import { type ReaderBounds, readJsonRequest } from './request-reader.js';
 import { dataTooDeep } from './tensor-data.js';
-import { planOf } from './tensor-plan.js';
+import { planOf, type TensorPlan } from './tensor-plan.js';
 import { openSink, type TensorSink } from './tensor-sink.js';
 
 /**
@@ -53,10 +54,30 @@ function decodeInputs(inputs: unknown[], walker: Walker, limits: DecodeLimits, r
       input.data = null; // validation reports the invalid name, datatype or shape first
       continue;
     }
+    if (keepsParsedList(plan, input.data)) {
+      meterParsedList(plan, input.data as unknown[], budget);
+      continue; // validation checks the elements, as it checks the sink's
+    }
     const sink = openSink(plan, budget, room);
     feed(input.data, sink, Math.max(1, plan.shape.length), walker);
     input.data = sink.finish();
   }
+}
+
+/**
+ * BOOL and BYTES data already flat needs no copy: JSON.parse built the very list the sink would
+ * build (booleans, strings), so it is kept, only sized in the budget.
+ */
+function keepsParsedList(plan: TensorPlan, data: unknown): boolean {
+  if (plan.datatype !== 'BOOL' && plan.datatype !== 'BYTES') return false;
+  return Array.isArray(data) && !data.some(Array.isArray);
+}
+
+/** Reserves what the sink would: the declared size, then each string element (BYTES) in order. */
+function meterParsedList(plan: TensorPlan, data: unknown[], budget: DecodeBudget): void {
+  const size = plan.count * DATATYPE_INFO[plan.datatype].byteSize;
+  budget.reserve(plan.label, plan.datatype, plan.shape, size);
+  if (plan.datatype === 'BYTES') budget.reserveStrings(plan.label, data, plan.count, size);
 }
 
 /** Hands parsed tensor data to the sink element by element, flattening without recursion. */
@@ -125,29 +146,22 @@ class Walker {
     if (++this.values > this.bounds.maxValues) throw tooManyValues(this.what, this.bounds.maxValues);
   }
 
-  /** Walks `value`, enclosed by `depth` containers, without recursion. */
+  /**
+   * Walks `value`, enclosed by `depth` containers. Recursive, but never deeper than `maxDepth`
+   * (checked before each step down; `decodeJsonRequest` keeps it at most `MAX_DEPTH_BOUND`), so
+   * no input can run the stack out: JSON.parse built the value without recursion, and this
+   * stops at the bound.
+   */
   walk(value: unknown, depth: number, counting = true): void {
-    if (typeof value !== 'object' || value === null) {
-      if (counting && ++this.values > this.bounds.maxValues) {
-        throw tooManyValues(this.what, this.bounds.maxValues);
-      }
-      return;
-    }
-    const pending: unknown[] = [value];
-    const depths: number[] = [depth];
-    while (pending.length > 0) {
-      const item = pending.pop();
-      const level = depths.pop()!;
-      if (counting && ++this.values > this.bounds.maxValues) {
-        throw tooManyValues(this.what, this.bounds.maxValues);
-      }
-      if (typeof item !== 'object' || item === null) continue;
-      if (level + 1 > this.bounds.maxDepth) throw tooDeep(this.what, level + 1, this.bounds.maxDepth);
-      const children = Array.isArray(item) ? item : Object.values(item);
-      for (const child of children) {
-        pending.push(child);
-        depths.push(level + 1);
-      }
+    if (counting && ++this.values > this.bounds.maxValues)
+      throw tooManyValues(this.what, this.bounds.maxValues);
+    if (typeof value !== 'object' || value === null) return;
+    if (depth + 1 > this.bounds.maxDepth) throw tooDeep(this.what, depth + 1, this.bounds.maxDepth);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) this.walk(value[i], depth + 1, counting);
+    } else {
+      for (const key of Object.keys(value))
+        this.walk((value as Record<string, unknown>)[key], depth + 1, counting);
     }
   }
 }

@@ -7,6 +7,7 @@ import { countMismatch, elementProblem } from '../request-validation.js';
 import type { Datatype, TensorData, TypedArray } from '../types.js';
 import type { DecodeBudget } from './decode-budget.js';
 import type { TensorPlan } from './tensor-plan.js';
+import { utf8Length } from './utf8-length.js';
 import type { JsonCursor } from './json-cursor.js';
 
 /** How elements are kept (numbers, so the hot path compares small integers). */
@@ -36,6 +37,13 @@ const SCRATCH_LENGTH = 4096;
  */
 const scratch = new Float64Array(SCRATCH_LENGTH);
 const LITTLE_ENDIAN = endianness() === 'LE';
+/** Each datatype's integer range as numbers (unused for other kinds). */
+const RANGES = Object.fromEntries(
+  Object.entries(DATATYPE_INFO).map(([datatype, info]) => [
+    datatype,
+    [info.min === undefined ? 0 : Number(info.min), info.max === undefined ? 0 : Number(info.max)],
+  ]),
+) as Record<Datatype, [number, number]>;
 const TWO_32 = 2 ** 32;
 
 /**
@@ -66,11 +74,11 @@ export class TensorSink {
     keep: boolean,
     private readonly budget?: DecodeBudget,
   ) {
-    const info = DATATYPE_INFO[plan.datatype];
+    const range = RANGES[plan.datatype];
     this.store = keep ? storeOf(plan.datatype) : Store.None;
     this.capacity = keep ? plan.count : 0;
-    this.min = info.min === undefined ? 0 : Number(info.min);
-    this.max = info.max === undefined ? 0 : Number(info.max);
+    this.min = range[0];
+    this.max = range[1];
     this.target = keep ? allocate(plan.datatype, plan.count) : undefined;
     if (this.store === Store.Int64 && LITTLE_ENDIAN) {
       const array = this.target as BigInt64Array;
@@ -106,7 +114,7 @@ export class TensorSink {
     const index = this.count++;
     if (index >= this.capacity) return;
     if (this.store === Store.Bytes) {
-      const size = 4 + (bytes < 0 ? Buffer.byteLength(value) : bytes);
+      const size = 4 + (bytes < 0 ? utf8Length(value) : bytes);
       this.budget?.reserveMore(this.plan.label, this.reserved, size);
       this.reserved += size;
       (this.target as unknown[]).push(value);
