@@ -13,7 +13,11 @@ const SHORT_STRING = 24;
 const CACHE_SIZE = 1024;
 const shortStrings = new Map<number, string>();
 
-type Latin1 = Buffer & { latin1Slice?: (start: number, end: number) => string };
+/** Buffer's own decoders, which skip `toString`'s argument handling (checked for, not assumed). */
+type Native = Buffer & {
+  latin1Slice?: (start: number, end: number) => string;
+  utf8Slice?: (start: number, end: number) => string;
+};
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -77,25 +81,54 @@ export class JsonCursor {
     return key;
   }
 
-  /** Reads the string token at the cursor (which is on its opening quote). */
+  /**
+   * Reads the string token at the cursor (which is on its opening quote). Short ASCII strings
+   * (keys, datatypes, names) come from a cache; longer ones are decoded by Buffer's decoder.
+   */
   readString(): string {
     const bytes = this.bytes;
     const start = this.pos + 1;
+    const shortEnd = Math.min(start + SHORT_STRING, this.end);
     let pos = start;
     let ascii = true;
+    for (; pos < shortEnd; pos++) {
+      const c = bytes[pos]!;
+      if (c === QUOTE) {
+        this.pos = pos + 1;
+        this.stringBytes = pos - start;
+        return ascii ? this.shortString(start, pos) : this.utf8(start, pos);
+      }
+      if (c === BACKSLASH) return this.readEscapedString(start);
+      if (c < 0x20) this.fail('bad control character in string literal', pos);
+      if (c >= 0x80) ascii = false;
+    }
+    return this.readLongString(start, pos);
+  }
+
+  /**
+   * Reads the string token at the cursor without the cache: for tensor elements, which are
+   * rarely short or repeated. `from` is where to go on looking (bytes before it were checked).
+   */
+  readLongString(start = this.pos + 1, from = start): string {
+    const bytes = this.bytes;
+    const end = this.end;
+    let pos = from;
     for (;;) {
-      if (pos >= this.end) this.fail('unterminated string', this.pos);
+      if (pos >= end) this.fail('unterminated string', start - 1);
       const c = bytes[pos]!;
       if (c === QUOTE) break;
       if (c === BACKSLASH) return this.readEscapedString(start);
       if (c < 0x20) this.fail('bad control character in string literal', pos);
-      if (c >= 0x80) ascii = false;
       pos++;
     }
     this.pos = pos + 1;
     this.stringBytes = pos - start;
-    if (!ascii) return this.buffer.toString('utf8', start, pos);
-    return pos - start <= SHORT_STRING ? this.shortString(start, pos) : this.latin1(start, pos);
+    return this.utf8(start, pos);
+  }
+
+  private utf8(start: number, end: number): string {
+    const buffer = this.buffer as Native;
+    return buffer.utf8Slice ? buffer.utf8Slice(start, end) : buffer.toString('utf8', start, end);
   }
 
   /** A short ASCII string, from the cache when the same bytes were read before. */
@@ -121,7 +154,7 @@ export class JsonCursor {
   }
 
   private latin1(start: number, end: number): string {
-    const buffer = this.buffer as Latin1;
+    const buffer = this.buffer as Native;
     // Buffer's own latin1Slice skips toString's argument handling; fall back if it ever goes.
     return buffer.latin1Slice ? buffer.latin1Slice(start, end) : buffer.toString('latin1', start, end);
   }

@@ -1,10 +1,10 @@
-import { InvalidInputError } from '../errors.js';
+import { InferenceServerError, InvalidInputError } from '../errors.js';
 import { DecodeBudget, type DecodeLimits } from './decode-budget.js';
 import { JsonCursor } from './json-cursor.js';
 import { JsonValueReader, setProperty } from './json-values.js';
 import { readTensorData } from './tensor-data.js';
 import { planOf, samePlan, type TensorPlan } from './tensor-plan.js';
-import { openSink } from './tensor-sink.js';
+import { openSink, type TensorSink } from './tensor-sink.js';
 
 /** Bounds of one decode besides the tensor sizes. */
 export interface ReaderBounds {
@@ -14,10 +14,11 @@ export interface ReaderBounds {
   maxValues: number;
 }
 
-/** An input whose data was read: with what plan, and what it reserved. */
+/** An input whose data is being read or was read: with what plan, into which sink. */
 interface Filled {
   plan: TensorPlan;
-  reserved: number;
+  /** Holds what the data reserved in the budget. */
+  sink?: TensorSink;
 }
 
 const INPUT_DEPTH = 3; // request object → inputs array → input object
@@ -116,41 +117,61 @@ class RequestReader {
     }
   }
 
-  /** One input object: its data is read as soon as name, datatype and shape are known. */
+  /**
+   * One input object: its data is read as soon as name, datatype and shape are known. What is
+   * found then (a 400 or a 413) is final only when the object ends with the same name, datatype
+   * and shape: a repeated key may change them, and JSON.parse keeps the last one.
+   */
   private readInput(index: number, budget: DecodeBudget): Record<string, unknown> {
     const { cursor, values } = this;
     const input = this.open(INPUT_DEPTH);
     if (input === undefined) return {};
     let dataAt = -1;
     let filled: Filled | undefined;
+    let failed: { plan: TensorPlan; error: InferenceServerError } | undefined;
     do {
       const key = cursor.readKey();
       if (key !== 'data') {
         setProperty(input, key, values.read(INPUT_DEPTH));
         continue;
       }
-      if (filled) budget.release(filled.reserved);
+      if (filled) budget.release(filled.sink?.reserved ?? 0);
       filled = undefined;
+      failed = undefined;
       cursor.peek();
       dataAt = cursor.pos;
-      const plan = planOf(input, index, this.maxDepth);
-      if (plan) {
-        filled = { plan, reserved: 0 };
+      input.data = null; // a placeholder until the data is read
+      const plan = planOf(input, index, this.maxDepth, false);
+      if (!plan) {
+        values.skip(0); // read once the input is complete
+        continue;
+      }
+      filled = { plan };
+      try {
         input.data = this.fill(plan, budget, filled);
-      } else {
-        values.skip(0);
-        input.data = null; // a placeholder: the value is read once the input is complete
+      } catch (err) {
+        if (!(err instanceof InferenceServerError)) throw err;
+        budget.release(filled.sink?.reserved ?? 0);
+        failed = { plan, error: err };
+        filled = undefined;
+        cursor.pos = dataAt;
+        try {
+          values.skip(0);
+        } catch {
+          throw err; // invalid JSON, or nested past any rank: final, and the first words are clearer
+        }
       }
     } while (this.more());
     if (dataAt < 0) return input;
-    const plan = planOf(input, index, this.maxDepth);
     // No plan: name, datatype or shape is invalid and validation reports it before the data.
-    if (plan && (!filled || !samePlan(plan, filled.plan))) {
-      if (filled) budget.release(filled.reserved);
+    const plan = planOf(input, index, this.maxDepth, true);
+    if (!plan) return input;
+    if (failed && samePlan(plan, failed.plan)) throw failed.error;
+    if (!filled || !samePlan(plan, filled.plan)) {
+      if (filled) budget.release(filled.sink?.reserved ?? 0);
       const end = cursor.pos;
       cursor.pos = dataAt;
-      filled = { plan, reserved: 0 };
-      input.data = this.fill(plan, budget, filled);
+      input.data = this.fill(plan, budget, { plan });
       cursor.pos = end;
     }
     return input;
@@ -160,8 +181,8 @@ class RequestReader {
   private fill(plan: TensorPlan, budget: DecodeBudget, filled: Filled): unknown {
     const { cursor } = this;
     const sink = openSink(plan, budget, cursor.end - cursor.pos);
+    filled.sink = sink;
     readTensorData(cursor, this.values, sink, Math.max(1, plan.shape.length));
-    filled.reserved = sink.reserved;
     return sink.finish();
   }
 }

@@ -16,12 +16,14 @@ export interface TensorPlan {
 /**
  * What an input object says of its data, when it says it validly: a string name, a known
  * datatype and a shape of non-negative integers, the checks validation makes before the data.
- * Undefined otherwise (validation then reports the problem). A rank above `maxRank` is a 400.
+ * Undefined otherwise (validation then reports the problem). A rank above `maxRank` is a 400
+ * when `final`, else undefined too (a repeated `shape` key may still change it).
  */
 export function planOf(
   input: Record<string, unknown>,
   index: number,
   maxRank: number,
+  final = true,
 ): TensorPlan | undefined {
   const { name, datatype, shape } = input;
   if (typeof name !== 'string') return undefined;
@@ -30,6 +32,7 @@ export function planOf(
   for (const d of shape) if (!Number.isInteger(d) || d < 0) return undefined;
   const label = `input '${name}'`;
   if (shape.length > maxRank) {
+    if (!final) return undefined;
     throw new InvalidInputError(
       `${label} (inputs[${index}]) has shape of rank ${shape.length}; the limit is ${maxRank}`,
     );

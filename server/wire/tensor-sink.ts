@@ -105,7 +105,7 @@ export class TensorSink {
       cursor.skipString();
       return;
     }
-    const value = cursor.readString();
+    const value = cursor.readLongString();
     this.stringValue(value, cursor.stringBytes);
   }
 

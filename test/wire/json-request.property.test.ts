@@ -148,6 +148,31 @@ function mutate(text: string, mutations: { kind: string; at: number; byte: numbe
   return bytes;
 }
 
+/** Whether some object in a valid JSON text repeats a key (a small independent scan). */
+function hasRepeatedKey(text: string): boolean {
+  const stack: { keys?: Set<string>; expectKey: boolean }[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (c === '{') stack.push({ keys: new Set(), expectKey: true });
+    else if (c === '[') stack.push({ expectKey: false });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',' && top?.keys) top.expectKey = true;
+    else if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) return true;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = end;
+    }
+  }
+  return false;
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 function attempt(path: 'parse' | 'read', bytes: Uint8Array, options: JsonRequestOptions): Outcome {
@@ -190,9 +215,16 @@ describe('JSON request decoder: properties', () => {
         tally.set(kind, (tally.get(kind) ?? 0) + 1);
         if (parsed.ok !== read.ok) {
           const failure = (parsed.ok ? read : parsed) as { error: Error };
-          throw new Error(
-            `paths disagree on ${JSON.stringify(bytes.toString('latin1'))}: ${failure.error.message}`,
+          // The one known difference: with a repeated key, the byte-level reader has read (and
+          // bounded) the value that JSON.parse then silently drops.
+          const bound = /JSON values outside tensor data|nests arrays and objects/.test(
+            failure.error.message,
           );
+          if (!(parsed.ok && bound && hasRepeatedKey(bytes.toString('utf8')))) {
+            throw new Error(
+              `paths disagree on ${JSON.stringify(bytes.toString('latin1'))}: ${failure.error.message}`,
+            );
+          }
         }
         if (parsed.ok && read.ok) {
           const difference = firstDifference(parsed.value, read.value);

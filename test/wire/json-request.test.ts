@@ -232,6 +232,29 @@ describe('JSON request decoder: same requests as JSON.parse + validation', () =>
     expectSameAsReference('{"id":"a","id":null,"inputs":[]}');
   });
 
+  test('what the data looked like under an earlier shape does not count once a repeated key changes it', () => {
+    // count mismatch under [3], fine under the final [2]
+    expectSameAsReference('{"inputs":[{"name":"d","shape":[3],"datatype":"FP32","data":[1,2],"shape":[2]}]}');
+    // 413 under [1e9], fine under the final [1]
+    const text = '{"inputs":[{"name":"d","shape":[1000000000],"datatype":"FP32","data":[1],"shape":[1]}]}';
+    for (const path of PATHS) {
+      expect(decodeWith(path, text, { maxInputBytes: 100, maxRequestBytes: 100 }).inputs[0]!.data).toEqual(
+        new Float32Array([1]),
+      );
+    }
+    // a rank over the bound, then a valid shape
+    const rank = JSON.stringify(Array.from({ length: 70 }, () => 1));
+    expectSameAsReference(
+      `{"inputs":[{"name":"d","shape":${rank},"datatype":"INT8","data":[1],"shape":[1]}]}`,
+    );
+    // and the same errors stand when the plan does not change
+    expectError(
+      '{"inputs":[{"name":"d","shape":[3],"datatype":"FP32","data":[1,2],"shape":[3]}]}',
+      'invalid_argument',
+      "input 'd' has shape [3] (3 elements) but its data holds 2 elements",
+    );
+  });
+
   test('invalid UTF-8 inside strings is replaced as Buffer.toString does', () => {
     const bytes = Buffer.concat([
       Buffer.from('{"inputs":[{"name":"u","shape":[2],"datatype":"BYTES","data":["a'),
