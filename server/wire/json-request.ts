@@ -42,19 +42,25 @@ export interface JsonRequestOptions extends DecodeLimits {
  * transport's requests are. Everything else is what `JSON.parse` gives.
  */
 export function decodeJsonRequest(body: Uint8Array, options: JsonRequestOptions): InferenceRequest {
+  return validateInferenceRequest(readJsonRequestBody(body, options));
+}
+
+/**
+ * `decodeJsonRequest` without the final validation: the request object with every input's data
+ * that is present decoded (and sized in the budget). For a JSON header whose inputs take their
+ * data from elsewhere (Triton's binary extension), to be completed and then validated.
+ */
+export function readJsonRequestBody(body: Uint8Array, options: JsonRequestOptions): Record<string, unknown> {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!(Number.isInteger(maxDepth) && maxDepth >= 1 && maxDepth <= MAX_DEPTH_BOUND)) {
     throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_DEPTH_BOUND}, not ${maxDepth}`);
   }
-  const bounds = {
-    maxDepth,
-    maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES,
-  };
+  const bounds = { maxDepth, maxValues: options.maxJsonValues ?? DEFAULT_MAX_JSON_VALUES };
   const path = options.path ?? 'auto';
   const parse = path === 'parse' || (path === 'auto' && body.byteLength < PARSE_BELOW_BYTES);
   const request = parse
     ? parseJsonRequest(body, options, bounds, options.what)
     : readJsonRequest(body, options, bounds, options.what);
   dropNullOptionals(request);
-  return validateInferenceRequest(request);
+  return request;
 }
