@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import { DATATYPE_INFO } from '../codecs/datatypes.js';
 import { toBFloat16Bits, toFloat16Bits } from '../codecs/float16.js';
 import { parseFloatWord } from '../codecs/tensor-codec.js';
-import { InternalError, InvalidInputError } from '../errors.js';
+import { InternalError, InvalidInputError, PayloadTooLargeError } from '../errors.js';
 import { countMismatch, elementProblem } from '../request-validation.js';
 import type { Datatype, TensorData, TypedArray } from '../types.js';
 import type { DecodeBudget } from './decode-budget.js';
@@ -79,7 +79,7 @@ export class TensorSink {
     this.capacity = keep ? plan.count : 0;
     this.min = range[0];
     this.max = range[1];
-    this.target = keep ? allocate(plan.datatype, plan.count) : undefined;
+    this.target = keep ? allocate(plan) : undefined;
     if (this.store === Store.Int64 && LITTLE_ENDIAN) {
       const array = this.target as BigInt64Array;
       this.words = new Uint32Array(array.buffer, array.byteOffset, array.length * 2);
@@ -272,8 +272,16 @@ function storeOf(datatype: Datatype): Store {
   }
 }
 
-function allocate(datatype: Datatype, count: number): TypedArray | unknown[] {
-  const ctor = DATATYPE_INFO[datatype].array;
-  if (datatype === 'BOOL' || !ctor) return [];
-  return new ctor(count);
+/** The empty target; a typed array the process cannot allocate is a 413, not a crash. */
+function allocate(plan: TensorPlan): TypedArray | unknown[] {
+  const ctor = DATATYPE_INFO[plan.datatype].array;
+  if (plan.datatype === 'BOOL' || !ctor) return [];
+  try {
+    return new ctor(plan.count);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new PayloadTooLargeError(
+      `${plan.label} (${plan.datatype}, shape ${JSON.stringify(plan.shape)}) needs more memory than the server can allocate`,
+    );
+  }
 }
