@@ -89,6 +89,7 @@ function feed(data: unknown, sink: TensorSink, maxNesting: number, walker: Walke
     element(data, sink, walker);
     return;
   }
+  if (sink.numberList(data)) return;
   const lists: unknown[][] = [data];
   const positions: number[] = [0];
   for (;;) {

@@ -98,6 +98,27 @@ export class TensorSink {
     }
   }
 
+  /**
+   * A whole flat list of numbers at once (the JSON.parse path): copied by `TypedArray.set` when
+   * every element is a number that fits; false, with nothing taken, otherwise (then the caller
+   * hands the elements one by one, and the problems are found and reported as usual).
+   */
+  numberList(list: readonly unknown[]): boolean {
+    const n = list.length;
+    const store = this.store;
+    if ((store !== Store.Float && store !== Store.Int) || this.count !== 0 || n > this.capacity) return false;
+    const { min, max } = this;
+    for (let i = 0; i < n; i++) {
+      const v = list[i];
+      if (typeof v !== 'number') return false;
+      if (store === Store.Int && !(v >= min && v <= max && Math.floor(v) === v)) return false;
+    }
+    (this.target as Float32Array).set(list as number[]);
+    this.count = n;
+    this.flushed = n;
+    return true;
+  }
+
   /** A string element at the cursor, read only if the sink keeps or checks it. */
   string(cursor: JsonCursor): void {
     if (this.count >= this.capacity) {
