@@ -47,7 +47,7 @@ export class JsonCursor {
     readonly what = 'request body',
   ) {
     this.bytes = bytes;
-    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = asBuffer(bytes);
     this.end = bytes.byteLength;
   }
 
@@ -335,6 +335,17 @@ export class JsonCursor {
     }
     return `at byte ${at} (line ${line}, column ${at - lineStart + 1})`;
   }
+}
+
+/** The bytes as a Buffer: themselves when they are one, else a view (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** All of a Buffer as UTF-8 text, through Buffer's own decoder when it has one. */
+export function utf8Text(buffer: Buffer): string {
+  const native = buffer as Native;
+  return native.utf8Slice ? native.utf8Slice(0, buffer.byteLength) : buffer.toString('utf8');
 }
 
 function isHex(c: number): boolean {

@@ -1,6 +1,7 @@
 import { DATATYPE_INFO } from '../codecs/datatypes.js';
 import { InvalidInputError } from '../errors.js';
 import { DecodeBudget, type DecodeLimits } from './decode-budget.js';
+import { asBuffer, utf8Text } from './json-cursor.js';
 import { tooDeep, tooManyValues } from './json-values.js';
 import { type ReaderBounds, readJsonRequest } from './request-reader.js';
 import { dataTooDeep } from './tensor-data.js';
@@ -20,7 +21,7 @@ export function parseJsonRequest(
 ): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    parsed = JSON.parse(utf8Text(asBuffer(body)));
   } catch (err) {
     // The byte-level reader finds the same fault and names its byte, line and column.
     readJsonRequest(body, limits, bounds, what);
