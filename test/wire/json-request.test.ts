@@ -1,5 +1,5 @@
 import { InferenceServerError } from '../../server/errors.js';
-import type { JsonRequestOptions } from '../../server/wire/json-request.js';
+import { type JsonRequestOptions, PARSE_BELOW_BYTES } from '../../server/wire/json-request.js';
 import { DATATYPE_CASES } from '../helpers/datatype-cases.js';
 import { decodeWith, firstDifference, GENEROUS, nest, referenceDecode } from '../helpers/json-reference.js';
 
@@ -92,6 +92,15 @@ describe('JSON request decoder: same requests as JSON.parse + validation', () =>
         [true, false],
         ['é'],
       ]);
+    }
+  });
+
+  test('the default dispatch: JSON.parse below PARSE_BELOW_BYTES, the byte-level reader above, same result', () => {
+    for (const rows of [10, Math.ceil(PARSE_BELOW_BYTES / 20)]) {
+      const data = Array.from({ length: rows }, (_, i) => [i / 8, -i, i * 1e-3, 0.1]);
+      const text = body({ name: 'x', shape: [rows, 4], datatype: 'FP64', data });
+      expect(text.length < PARSE_BELOW_BYTES).toBe(rows === 10);
+      expect(firstDifference(decodeWith('auto', text), referenceDecode(text))).toBeUndefined();
     }
   });
 
