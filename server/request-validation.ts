@@ -96,7 +96,8 @@ export function validateData(
   return checkElements(label, datatype, flat);
 }
 
-function countMismatch(
+/** The 400 for data whose element count does not match its shape. */
+export function countMismatch(
   label: string,
   shape: readonly number[],
   expected: number,
@@ -118,7 +119,8 @@ function checkFlat(label: string, datatype: Datatype, flat: unknown[], boolNumbe
   return flat;
 }
 
-function elementProblem(
+/** Why one tensor element does not fit its datatype (undefined when it fits): "is …; expected …". */
+export function elementProblem(
   datatype: Datatype,
   kind: 'bool' | 'int' | 'float' | 'bytes',
   min: bigint | undefined,

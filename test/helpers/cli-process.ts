@@ -14,17 +14,32 @@ export interface CliProcess {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-/**
- * Starts `mlserver-ts <args>` as a real process (ports from the environment; 0 picks free ones);
- * `as` runs it under another user and group (tests run as root; containers do not).
- */
+/** How to start the CLI process, besides its arguments and environment. */
+export interface CliSpawnOptions {
+  /** Run under another user and group (tests run as root; containers do not). */
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+  /**
+   * The command that runs the CLI; default: this node with the built `dist/server/cli.js`. A
+   * command such as `npx` runs the server as a grandchild, so it gets its own process group:
+   * signal it with `process.kill(-child.pid, signal)`.
+   */
+  command?: string[];
+}
+
+/** Starts `mlserver-ts <args>` as a real process (ports from the environment; 0 picks free ones). */
 export function startCli(
   args: string[],
   env: Record<string, string> = {},
-  as: { uid?: number; gid?: number } = {},
+  options: CliSpawnOptions = {},
 ): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    ...as,
+  const [program, ...prefix] = options.command ?? [process.execPath, CLI];
+  const child = spawn(program!, [...prefix, ...args], {
+    uid: options.uid,
+    gid: options.gid,
+    cwd: options.cwd,
+    detached: options.command !== undefined,
     env: {
       ...process.env,
       NODE_OPTIONS: '',

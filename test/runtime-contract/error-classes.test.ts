@@ -53,7 +53,7 @@ describe.each([
   beforeAll(async () => {
     const folder = await outsideFolder(path.join(FIXTURES, variant), { ownCopy: true });
     remove = folder.remove;
-    server = await startCliServer(folder.dir, { models: ['raiser'], triton: true });
+    server = await startCliServer(folder.dir, { models: ['raiser', 'plain'], triton: true });
     mlserver = new MlClient(server.grpc, insecure);
     triton = new TritonClient(server.grpcTriton!, insecure);
   }, 60_000);
@@ -74,6 +74,22 @@ describe.each([
     const body = (await res.json()) as { outputs: { data: number[] }[] };
     expect(body.outputs[0]!.data).toEqual([1]);
     expect(server.cli.output()).not.toMatch(/copies of mlserver-ts are loaded/);
+  });
+
+  test('a unary-only runtime is answered once, flagged final, on the Triton stream (not "decoupled")', async () => {
+    const stream = openStream<{
+      error_message: string;
+      infer_response: { parameters: Record<string, unknown> };
+    }>(triton);
+    stream.write({ model_name: 'plain', id: 'p1', inputs: [] });
+    stream.end();
+    const messages = await stream.rest();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.error_message).toBe('');
+    expect(messages[0]!.infer_response.parameters.triton_final_response).toEqual({
+      bool_param: true,
+      parameter_choice: 'bool_param',
+    });
   });
 
   test.each(CLASSES)('%s: REST infer, SSE before and after the first event', async (name, code) => {
