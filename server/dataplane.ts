@@ -1,6 +1,8 @@
 import { Admission } from './admission.js';
-import { ABORT_REQUEST, type InferenceContext, type ServerContext } from './context.js';
+import { frameRequest } from './binary-frame.js';
+import { Call, type CallOrigin } from './call.js';
 import {
+  CancelledError,
   InferenceServerError,
   InvalidInputError,
   isInferenceServerError,
@@ -8,11 +10,14 @@ import {
   UnavailableError,
 } from './errors.js';
 import type { ModelSlot } from './model-slot.js';
+import { completeResponse, prepareRequest } from './prepare-request.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
-import { validateInferenceRequest } from './request-validation.js';
-import { checkResponse } from './response-check.js';
+import { type SequenceParams, sequenceParams } from './sequence-params.js';
+import { SequenceRun } from './sequences.js';
+import { Session } from './session.js';
+import { type SessionEntry, SessionTable } from './session-table.js';
 import type { ServerSettings } from './settings/server-settings.js';
-import { map, peek, untilAborted } from './stream-utils.js';
+import { untilAbortedPromise } from './stream-utils.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata } from './types.js';
 
 /** Observes inference calls (metrics). */
@@ -69,12 +74,22 @@ export class DataPlane {
   private readinessHolds = 0;
   private readonly admission: Admission;
 
+  private readonly sessions: SessionTable;
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly settings: ServerSettings,
     private readonly observer?: InferenceObserver,
+    /** Fires when shutdown's grace period ends: every call and session still running is aborted. */
+    private readonly shutdown: AbortSignal = new AbortController().signal,
   ) {
     this.admission = new Admission(settings.max_inflight_requests);
+    this.sessions = new SessionTable(settings.max_sessions);
+  }
+
+  /** Sessions open now (streams and sequences). */
+  get openSessions(): number {
+    return this.sessions.size;
   }
 
   /** Stops taking new inference calls (shutdown); running ones go on. Readiness turns false. */
@@ -147,28 +162,44 @@ export class DataPlane {
     return { name, versions: [...versions], platform, inputs: [...inputs], outputs: [...outputs] };
   }
 
-  /** One request, one response. */
-  async infer(ref: ModelRef, body: unknown, context: InferenceContext): Promise<InferenceResponse> {
+  /**
+   * Starts a call from what an adapter knows (transport, headers, the body's id, a deadline).
+   * The adapter reports a client that left with `call.clientGone()` and ends it with `call.end()`.
+   */
+  call(origin: CallOrigin): Call {
+    return new Call(origin, this.shutdown);
+  }
+
+  /**
+   * One request, one response. A request with Triton's sequence parameters is one step of its
+   * sequence (see `sequenceStep`).
+   */
+  async infer(ref: ModelRef, body: unknown, call: Call): Promise<InferenceResponse> {
     const started = performance.now();
     let lease: ModelLease | undefined;
     let admitted: (() => void) | undefined;
     try {
       this.assertAccepting();
       admitted = this.admission.admit();
-      lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
+      const sequence = sequenceParams(body);
+      if (sequence) return await this.sequenceStep(ref, body, sequence, call, started);
+      lease = this.registry.lease(ref.name, ref.version, (reason) => call.abort(reason));
       const marks: Marks = { start: started, leased: performance.now() };
-      const request = prepareRequest(body, context, lease);
+      const request = prepareRequest(body, lease.slot, call.id, call.headers);
       marks.prepared = performance.now();
-      const response = await lease.model.predict(request, runtimeContext(context));
+      const response = await untilAbortedPromise(
+        lease.model.predict(request, call.contextFor(request.id)),
+        call.signal,
+      );
       marks.computed = performance.now();
-      const result = completeResponse(response, lease, request);
+      const result = completeResponse(response, lease.slot, request.id);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
-      this.timed(lease, 'infer', marks);
+      this.timed(lease.slot, 'infer', marks);
       return result;
     } catch (err) {
-      const error = normalise(err, context);
+      const error = normalise(err, call.signal);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started), error);
-      if (lease) this.timed(lease, 'infer', { start: started, leased: started }, error);
+      if (lease) this.timed(lease.slot, 'infer', { start: started, leased: started }, error);
       throw error;
     } finally {
       lease?.release();
@@ -177,147 +208,144 @@ export class DataPlane {
   }
 
   /**
-   * Opens a stream: resolves once the model is found ready and the first request is valid (so
-   * transports can still answer with a status), then yields the runtime's responses. The stream
-   * ends when the runtime's iterator does, or when `context.signal` fires.
+   * Opens a session on a model for one call: requests go in with `send` (or `frameRequest` for
+   * binary frames), responses come out of `responses`, `end` says no more requests come. Throws
+   * at once (so transports can still answer with a status) when the server is shutting down, the
+   * model is unknown or not ready, or a session limit is reached. With `id`, the session can be
+   * found by that id while it is open.
    */
-  async inferStream(
-    ref: ModelRef,
-    requests: AsyncIterable<unknown>,
-    context: InferenceContext,
-  ): Promise<AsyncIterable<InferenceResponse>> {
-    const started = performance.now();
+  openSession(ref: ModelRef, call: Call, options: { id?: string } = {}): Session {
     this.assertAccepting();
+    const started = performance.now();
     const admitted = this.admission.admit();
     let lease: ModelLease | undefined;
+    let giveBack: (() => void) | undefined;
     try {
-      lease = this.registry.lease(ref.name, ref.version, (context as ServerContext)[ABORT_REQUEST]);
-      const head = await peek(requests);
-      if (!head) throw new InvalidInputError('the stream carried no request');
-      const first = prepareRequest(head.first, context, lease);
-      const held = lease;
-      const validated = map(head.all, (body, index) =>
-        index === 0 ? first : prepareRequest(body, context, held),
-      );
-      const end = () => {
-        held.release();
-        admitted();
-      };
-      return releaseIfNeverStarted(
-        this.runStream(ref, held, end, first, validated, runtimeContext(context)),
-        end,
-      );
+      let session: Session | undefined;
+      lease = this.registry.lease(ref.name, ref.version, (reason) => session?.abort(reason));
+      giveBack = this.sessions.reserve(lease.slot);
+      const slot = lease.slot;
+      const release = giveBack;
+      const id = options.id ?? call.id;
+      session = new Session({
+        id,
+        kind: 'stream',
+        lease,
+        parent: call.signal,
+        headers: call.headers,
+        requestId: call.id,
+        queueSize: this.settings.session_queue_size,
+        idleTimeoutMs: idleMs(this.settings.session_idle_timeout),
+        onEnd: (error) => {
+          release();
+          admitted();
+          if (options.id !== undefined) this.sessions.delete(slot, id, opened);
+          this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
+          const end = performance.now();
+          this.timed(
+            slot,
+            'stream',
+            { start: started, leased: started, prepared: started, computed: end },
+            error,
+          );
+        },
+      });
+      const opened = session;
+      if (options.id !== undefined) this.sessions.add(slot, { session });
+      return session;
     } catch (err) {
+      giveBack?.();
       lease?.release();
       admitted();
-      const error = normalise(err, context);
-      if (lease) this.timed(lease, 'stream', { start: started, leased: started }, error);
-      throw error;
+      throw normalise(err, call.signal);
     }
   }
 
-  private timed(
-    lease: ModelLease,
-    kind: 'infer' | 'stream',
-    marks: Marks,
-    error?: InferenceServerError,
-  ): void {
-    this.observer?.onInferenceTimed?.({ slot: lease.slot, kind, ...marks, end: performance.now(), error });
+  /** A request made of one binary frame for a session's model (see `frameRequest`). */
+  frameRequest(session: Session, bytes: Uint8Array): InferenceRequest {
+    return frameRequest(session.slot.sessionSpec.binaryInput, session.slot.name, bytes);
+  }
+
+  /**
+   * One step of a Triton sequence: `sequence_start` opens it (restarting one of the same id), a
+   * step without it continues an open sequence (an unknown or ended one is a 400),
+   * `sequence_end` closes it after this step. A sequence is a session fed by these calls: its
+   * steps run in order with the model's server-held state, and it ends when closed, after
+   * `session_idle_timeout`, or at shutdown.
+   */
+  private async sequenceStep(
+    ref: ModelRef,
+    body: unknown,
+    params: SequenceParams,
+    call: Call,
+    started: number,
+  ): Promise<InferenceResponse> {
+    const slot = this.registry.get(ref.name, ref.version);
+    let entry = this.sessions.get(slot, params.id);
+    if (params.start) {
+      entry?.session.abort(new CancelledError(`sequence '${params.id}' was restarted (sequence_start)`));
+      entry = this.openSequence(ref, params.id);
+    } else if (!entry?.sequence) {
+      throw new InvalidInputError(
+        `model '${ref.name}' has no open sequence '${params.id}': start it with sequence_start: true (a sequence ends with sequence_end, or after session_idle_timeout without requests)`,
+      );
+    }
+    const withId = { ...(body as object), id: (body as { id?: unknown }).id ?? call.id };
+    const response = await entry.sequence!.step(withId, params, call);
+    this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
+    return response;
+  }
+
+  private openSequence(ref: ModelRef, id: string): SessionEntry {
+    const lease = this.registry.lease(ref.name, ref.version);
+    let giveBack: (() => void) | undefined;
+    try {
+      giveBack = this.sessions.reserve(lease.slot);
+      const release = giveBack;
+      const slot = lease.slot;
+      const session: Session = new Session({
+        id,
+        kind: 'sequence',
+        lease,
+        parent: this.shutdown,
+        headers: {},
+        requestId: id,
+        queueSize: this.settings.session_queue_size,
+        idleTimeoutMs: idleMs(this.settings.session_idle_timeout),
+        onEnd: () => {
+          release();
+          this.sessions.delete(slot, id, session);
+        },
+      });
+      const entry: SessionEntry = { session, sequence: new SequenceRun(session) };
+      this.sessions.add(slot, entry);
+      return entry;
+    } catch (err) {
+      giveBack?.();
+      lease.release();
+      throw err;
+    }
+  }
+
+  private timed(slot: ModelSlot, kind: 'infer' | 'stream', marks: Marks, error?: InferenceServerError): void {
+    this.observer?.onInferenceTimed?.({ slot, kind, ...marks, end: performance.now(), error });
   }
 
   private assertAccepting(): void {
     if (this.shuttingDown) throw new UnavailableError('server is shutting down');
   }
-
-  private async *runStream(
-    ref: ModelRef,
-    lease: ModelLease,
-    end: () => void,
-    first: InferenceRequest,
-    requests: AsyncIterable<InferenceRequest>,
-    context: InferenceContext,
-  ): AsyncIterable<InferenceResponse> {
-    const started = performance.now();
-    let error: InferenceServerError | undefined;
-    try {
-      const responses = lease.model.predictStream(requests, context);
-      for await (const response of untilAborted(responses, context.signal)) {
-        yield completeResponse(response, lease, first);
-      }
-    } catch (err) {
-      error = normalise(err, context);
-      throw error;
-    } finally {
-      end();
-      this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
-      const computed = performance.now();
-      this.timed(lease, 'stream', { start: started, leased: started, prepared: started, computed }, error);
-    }
-  }
 }
 
-/**
- * A stream whose consumer may give up before the first `next()` (the client left while the
- * response head was being written): an async generator that never started would not run its
- * `finally`, so `return()` then ends the call itself.
- */
-function releaseIfNeverStarted<T>(stream: AsyncIterable<T>, end: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const iterator = stream[Symbol.asyncIterator]();
-      let started = false;
-      return {
-        next: (...args: [] | [unknown]) => {
-          started = true;
-          return iterator.next(...args);
-        },
-        return: async (value?: unknown) => {
-          if (!started) end();
-          return (await iterator.return?.(value)) ?? { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
-
-/**
- * Validates a request body, holds it to the model's declared inputs and fills what the server
- * knows: its id and the request headers.
- */
-function prepareRequest(body: unknown, context: InferenceContext, lease: ModelLease): InferenceRequest {
-  const request = validateInferenceRequest(body);
-  lease.slot.contract.check(request);
-  request.id ??= context.requestId;
-  if (Object.keys(context.headers).length > 0) {
-    request.parameters = { ...request.parameters, headers: { ...context.headers } };
-  }
-  return request;
-}
-
-/** Checks a runtime's response and fills model name, version and id when the runtime left them out. */
-function completeResponse(
-  response: unknown,
-  lease: ModelLease,
-  request: InferenceRequest,
-): InferenceResponse {
-  const result = checkResponse(response, lease.slot.name, lease.slot.declaredOutputs);
-  result.model_name ??= lease.slot.name;
-  if (result.model_version === undefined && lease.slot.version !== undefined)
-    result.model_version = lease.slot.version;
-  result.id ??= request.id;
-  return result;
-}
-
-/** The runtime's view of a context: without the server's internal abort handle. */
-function runtimeContext(context: InferenceContext): InferenceContext {
-  return { signal: context.signal, headers: context.headers, requestId: context.requestId };
-}
-
-/** Maps anything thrown to the error hierarchy; an aborted request reports why it was aborted. */
-function normalise(err: unknown, context: InferenceContext): InferenceServerError {
+/** Maps anything thrown to the error hierarchy; an aborted call reports why it was aborted. */
+function normalise(err: unknown, signal: AbortSignal): InferenceServerError {
   if (isInferenceServerError(err)) return err;
-  if (context.signal.aborted && isInferenceServerError(context.signal.reason)) return context.signal.reason;
+  if (signal.aborted && isInferenceServerError(signal.reason)) return signal.reason;
   return InferenceServerError.from(err, 'model error');
+}
+
+/** `session_idle_timeout` in milliseconds; 0 or null: no timeout. */
+function idleMs(seconds: number | null): number | null {
+  return seconds ? seconds * 1000 : null;
 }
 
 function seconds(started: number): number {

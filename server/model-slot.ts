@@ -1,6 +1,8 @@
+import { UnavailableError } from './errors.js';
 import { InputContract } from './input-contract.js';
 import type { MLModel, ModelCapabilities } from './model.js';
 import type { ModelState } from './model-state.js';
+import type { SessionSpec } from './session-spec.js';
 import type { ModelSettings } from './settings/model-settings.js';
 import type { TensorMetadata } from './types.js';
 
@@ -19,11 +21,15 @@ export class ModelSlot {
   capabilities: ModelCapabilities = { unary: false, nativeStream: false };
   /** The inputs requests are held to (from the model's metadata when it became ready). */
   contract: InputContract = InputContract.open;
+  /** How the model's sessions work (server-held state, defaults, binary frames, limit). */
+  sessionSpec: SessionSpec = { state: [], defaults: [], binaryInput: undefined, maxSessions: null };
+  /** Sessions of this model open now. */
+  openSessions = 0;
   /** The outputs the model declares, by name: a response keeps their datatypes. */
   declaredOutputs: ReadonlyMap<string, TensorMetadata> = new Map();
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly aborts = new Set<(reason: unknown) => void>();
+  private readonly aborts = new Set<(reason: UnavailableError) => void>();
 
   constructor(readonly settings: ModelSettings) {}
 
@@ -39,7 +45,7 @@ export class ModelSlot {
    * Marks a request as using this slot; call the returned function when it ends. `abort` is
    * called if the slot is unloaded while the request still runs past the grace period.
    */
-  acquire(abort?: (reason: unknown) => void): () => void {
+  acquire(abort?: (reason: UnavailableError) => void): () => void {
     this.inflight++;
     if (abort) this.aborts.add(abort);
     let released = false;
@@ -69,7 +75,7 @@ export class ModelSlot {
       });
     }
     if (this.inflight > 0) {
-      const reason = new Error(`model '${this.name}' was unloaded`);
+      const reason = new UnavailableError(`model '${this.name}' was unloaded`);
       for (const abort of this.aborts) abort(reason);
     }
   }

@@ -67,7 +67,7 @@ type SnakeCaseStream = (
  * - `load()`: read weights, open sessions. Throwing leaves the model UNAVAILABLE with the reason.
  * - `predict(request, context)`: one request, one response (REST `infer`, gRPC `ModelInfer`).
  * - `predictStream(requests, context)`: requests in, responses out, as async iterables (SSE
- *   `infer_stream`, gRPC `ModelStreamInfer`). Default: `predict` on the first request.
+ *   `infer_stream`, gRPC `ModelStreamInfer`, WebSocket sessions). Default: `predict` once per request.
  *   MLServer's snake_case `predict_stream` is accepted as an alias.
  * - `unload()`: release what `load` took.
  * - `metadata()`: what the model takes and returns; default from `model-settings.json`.
@@ -120,7 +120,11 @@ export class MLModel {
     );
   }
 
-  /** Answers a stream of requests with a stream of responses. Default: `predict` on the first request. */
+  /**
+   * Answers a stream of requests with a stream of responses. Default: `predict` once per request,
+   * in order (the server itself serves a runtime without its own `predictStream` this way, with
+   * the model's server-held state in between).
+   */
   async *predictStream(
     requests: AsyncIterable<InferenceRequest>,
     context: InferenceContext,
@@ -130,10 +134,7 @@ export class MLModel {
       yield* snake.call(this, requests, context);
       return;
     }
-    for await (const request of requests) {
-      yield await this.predict(request, context);
-      return;
-    }
+    for await (const request of requests) yield await this.predict(request, context);
   }
 
   /** Releases what `load` took. */

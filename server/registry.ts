@@ -1,5 +1,6 @@
-import { ModelLoadError, ModelNotReadyError, NotFoundError } from './errors.js';
+import { ModelLoadError, ModelNotReadyError, NotFoundError, type UnavailableError } from './errors.js';
 import { InputContract } from './input-contract.js';
+import { compileSessionSpec } from './session-spec.js';
 import type { Logger } from './logger.js';
 import { loadedCopies, type MLModel, modelCapabilities } from './model.js';
 import { ModelSlot } from './model-slot.js';
@@ -61,6 +62,12 @@ export class ModelRegistry {
           ? new InputContract(settings.name, metadata.inputs)
           : InputContract.open;
       slot.declaredOutputs = new Map(metadata.outputs.map((tensor) => [tensor.name, tensor]));
+      slot.sessionSpec = compileSessionSpec(
+        settings.name,
+        settings.session,
+        metadata,
+        slot.capabilities.nativeStream,
+      );
       slot.state = 'READY';
     } catch (err) {
       slot.state = 'UNAVAILABLE';
@@ -152,7 +159,7 @@ export class ModelRegistry {
    * A ready model for one request; release it when the request ends. `abort` stops the request
    * if the model is unloaded while it runs past the grace period.
    */
-  lease(name: string, version: string | undefined, abort?: (reason: unknown) => void): ModelLease {
+  lease(name: string, version: string | undefined, abort?: (reason: UnavailableError) => void): ModelLease {
     const slot = this.get(name, version);
     if (slot.state !== 'READY' || !slot.model) {
       const label = describe(name, slot.version ?? UNVERSIONED);

@@ -13,6 +13,8 @@ import { ModelRepository } from './repository.js';
 import { DEFAULT_GRPC_MAX_MESSAGE_LENGTH, GrpcListener } from './grpc/grpc-server.js';
 import type { StreamFlavour } from './grpc/protos.js';
 import { createRestApp } from './rest/app.js';
+import { jsonLimits } from './settings/json-limits.js';
+import { WsListener } from './ws/ws-listener.js';
 import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
 import { registerBuiltinRuntimes } from './builtin-runtimes.js';
 import { placeholderSettings } from './settings/model-settings.js';
@@ -80,7 +82,12 @@ export class InferenceServer {
     this.repository = new ModelRepository(settings.model_repository_root, options.env);
     this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
     this.statistics = new InferenceStatistics(this.registry);
-    this.dataplane = new DataPlane(this.registry, settings, combineObservers(this.metrics, this.statistics));
+    this.dataplane = new DataPlane(
+      this.registry,
+      settings,
+      combineObservers(this.metrics, this.statistics),
+      this.shutdown.signal,
+    );
     this.modelConfigs = new ModelConfigs(this.dataplane, this.registry);
     this.repositoryHandlers = new RepositoryHandlers(this.repository, this.registry);
     const app = createRestApp({
@@ -90,10 +97,15 @@ export class InferenceServer {
       modelConfigs: this.modelConfigs,
       settings,
       logger: this.logger,
-      shutdown: this.shutdown.signal,
     });
     this.httpServer = createServer(app);
     this.httpServer.keepAliveTimeout = 65_000;
+    new WsListener({
+      dataplane: this.dataplane,
+      logger: this.logger,
+      settings,
+      json: jsonLimits(settings),
+    }).attach(this.httpServer);
     this.metricsServer = this.metrics?.createServer(settings.metrics_endpoint!);
     this.grpcListener = this.createGrpcListener('mlserver');
     this.grpcTritonListener =
@@ -108,7 +120,6 @@ export class InferenceServer {
       statistics: this.statistics,
       modelConfigs: this.modelConfigs,
       logger: this.logger,
-      shutdown: this.shutdown.signal,
       maxMessageLength: this.settings.grpc_max_message_length ?? DEFAULT_GRPC_MAX_MESSAGE_LENGTH,
     });
   }

@@ -2,39 +2,6 @@
  * Small helpers for the AsyncIterables that carry streams through the core.
  */
 
-/** An iterable of one value. */
-export async function* once<T>(value: T): AsyncIterable<T> {
-  yield value;
-}
-
-/** Takes the first item off an iterable; returns it with an iterable of the whole sequence. */
-export async function peek<T>(
-  source: AsyncIterable<T>,
-): Promise<{ first: T; all: AsyncIterable<T> } | undefined> {
-  const iterator = source[Symbol.asyncIterator]();
-  const head = await iterator.next();
-  if (head.done) return undefined;
-  const all: AsyncIterable<T> = {
-    [Symbol.asyncIterator]() {
-      let sentFirst = false;
-      return {
-        next: () => {
-          if (!sentFirst) {
-            sentFirst = true;
-            return Promise.resolve({ value: head.value, done: false });
-          }
-          return iterator.next();
-        },
-        return: async (value?: unknown) => {
-          await iterator.return?.(value);
-          return { value: undefined, done: true };
-        },
-      };
-    },
-  };
-  return { first: head.value, all };
-}
-
 /** Maps every item of an iterable. */
 export async function* map<T, U>(
   source: AsyncIterable<T>,
@@ -76,4 +43,29 @@ export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSi
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Waits for `promise`, or rejects with the signal's reason as soon as it fires: a runtime that
+ * ignores its signal cannot hold the caller.
+ */
+export function untilAbortedPromise<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

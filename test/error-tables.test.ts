@@ -4,7 +4,7 @@ import { CancelledError, InferenceServerError, UnavailableError } from '../serve
 import { GRPC_STATUS } from '../server/grpc/grpc-status.js';
 import { silentLogger } from '../server/logger.js';
 import { ModelRegistry } from '../server/registry.js';
-import { HTTP_STATUS } from '../server/rest/http-status.js';
+import { HTTP_STATUS } from '../server/wire/http-status.js';
 import { RuntimeLoader } from '../server/runtime-loader.js';
 import { serverSettingsValidator } from '../server/settings/server-settings.js';
 
@@ -45,8 +45,8 @@ describe('the error tables', () => {
     const registry = new ModelRegistry(new RuntimeLoader((url) => import(url)), silentLogger, 0);
     const dataplane = new DataPlane(registry, settings);
     dataplane.beginShutdown();
-    const context = { signal: new AbortController().signal, headers: {}, requestId: 'r' };
-    await expect(dataplane.infer({ name: 'any' }, { inputs: [] }, context)).rejects.toThrow(
+    const call = dataplane.call({ transport: 'rest', headers: {} });
+    await expect(dataplane.infer({ name: 'any' }, { inputs: [] }, call)).rejects.toThrow(
       new UnavailableError('server is shutting down'),
     );
     expect(HTTP_STATUS.unavailable).toBe(503);

@@ -3,12 +3,9 @@ import {
   type InferenceRequest,
   type InferenceResponse,
   MLModel,
-  ModelLoadError,
   type ModelCapabilities,
   type ModelMetadata,
   ModelNotReadyError,
-  type RequestInput,
-  type ResponseOutput,
 } from 'mlserver-ts';
 import { InlineHost } from './inline-host.js';
 import { resolveModelFile } from './model-file.js';
@@ -74,7 +71,6 @@ export class OnnxModel extends MLModel {
           );
     try {
       this.signature = servedSignature(host.signature, this.settings);
-      checkStreamState(this.name, this.signature, options.stream_state);
     } catch (err) {
       await host.close();
       throw err;
@@ -83,57 +79,25 @@ export class OnnxModel extends MLModel {
     this.options = options;
   }
 
-  override async predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
-    return (await this.run(request, context, [])).response;
-  }
-
   /**
-   * One response per request, in order (Triton's ModelStreamInfer). With
-   * `parameters.extra.stream_state` (output → input, e.g. `{"stateN": "state"}`) the state stays
-   * on the server: a request that omits the input gets the previous response's output, so an
-   * audio stream sends only its frames after the first request.
+   * Runs one request. A recurrent model's state (silero-vad's `stateN` → `state`) is kept per
+   * session by the server when model-settings declare `session.state`: this runtime answers each
+   * step with `predict`.
    */
-  override async *predictStream(
-    requests: AsyncIterable<InferenceRequest>,
-    context: InferenceContext,
-  ): AsyncIterable<InferenceResponse> {
-    const carry = Object.entries(this.options?.stream_state ?? {});
-    const carried = new Map<string, RequestInput>();
-    for await (const request of requests) {
-      if (context.signal.aborted) return;
-      const given = new Set(request.inputs.map((input) => input.name));
-      const inputs = [...request.inputs, ...[...carried.values()].filter((input) => !given.has(input.name))];
-      const { response, all } = await this.run(
-        { ...request, inputs },
-        context,
-        carry.map(([output]) => output),
-      );
-      for (const [output, input] of carry) carried.set(input, asInput(input, all.get(output)!));
-      yield response;
-    }
-  }
-
-  /** Runs one request; `extraFetches` are computed (for stream state) even when not asked for. */
-  private async run(
-    request: InferenceRequest,
-    context: InferenceContext,
-    extraFetches: readonly string[],
-  ): Promise<{ response: InferenceResponse; all: Map<string, ResponseOutput> }> {
+  override async predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
     const { host, signature } = this;
     if (!host || !signature) throw new ModelNotReadyError(`model '${this.name}' is not loaded`);
     const { inputs, fetches } = checkRequest(this.name, signature, request);
     const feeds: Record<string, WireTensor> = Object.create(null);
     for (const [input, expected] of inputs) feeds[input.name] = decodeInput(input, expected.type);
-    const toRun = [...new Set([...fetches, ...extraFetches])];
-    const results = await host.run(feeds, toRun, context.signal);
-    const all = new Map(toRun.map((name) => [name, encodeOutput(name, results[name]!)]));
+    const results = await host.run(feeds, fetches, context.signal);
     const response: InferenceResponse = {
       model_name: this.name,
-      outputs: fetches.map((name) => all.get(name)!),
+      outputs: fetches.map((name) => encodeOutput(name, results[name]!)),
     };
     if (this.version !== undefined) response.model_version = this.version;
     if (request.id !== undefined) response.id = request.id;
-    return { response, all };
+    return response;
   }
 
   override async unload(): Promise<void> {
@@ -154,29 +118,5 @@ export class OnnxModel extends MLModel {
         ? [...signature.outputs.values()].map((t) => t.metadata)
         : [...this.settings.outputs],
     };
-  }
-}
-
-/** An output fed back as the next request's input: a copy, so the response keeps its own data. */
-function asInput(name: string, output: ResponseOutput): RequestInput {
-  const data = ArrayBuffer.isView(output.data) ? output.data.slice() : [...output.data];
-  return { name, datatype: output.datatype, shape: [...output.shape], data };
-}
-
-/** `stream_state` must pair an output and an input of the model with the same datatype. */
-function checkStreamState(model: string, signature: ServedSignature, state: Record<string, string>): void {
-  for (const [output, input] of Object.entries(state)) {
-    const out = signature.outputs.get(output);
-    const inp = signature.inputs.get(input);
-    if (!out || !inp) {
-      throw new ModelLoadError(
-        `model '${model}': parameters.extra.stream_state maps '${output}' to '${input}', but the model has no ${out ? `input '${input}'` : `output '${output}'`}`,
-      );
-    }
-    if (out.metadata.datatype !== inp.metadata.datatype) {
-      throw new ModelLoadError(
-        `model '${model}': parameters.extra.stream_state maps output '${output}' (${out.metadata.datatype}) to input '${input}' (${inp.metadata.datatype})`,
-      );
-    }
   }
 }

@@ -17,11 +17,6 @@ export interface OnnxOptions {
   execution_providers: string[];
   /** onnxruntime's own log level: 0 verbose, 1 info, 2 warning, 3 error, 4 fatal. */
   log_severity_level: 0 | 1 | 2 | 3 | 4;
-  /**
-   * Server-side state on streams: output name → input name. Within one stream, a request that
-   * omits the input gets the previous response's output (a recurrent model's state).
-   */
-  stream_state: Record<string, string>;
 }
 
 const schema = {
@@ -34,7 +29,6 @@ const schema = {
     inter_op_num_threads: { type: 'integer', minimum: 1 },
     graph_optimization_level: { enum: ['disabled', 'basic', 'extended', 'all'], default: 'all' },
     log_severity_level: { type: 'integer', minimum: 0, maximum: 4, default: 2 },
-    stream_state: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     execution_providers: {
       type: 'array',
       minItems: 1,
@@ -58,6 +52,11 @@ export function defaultWorkers(): number {
  */
 export function parseOnnxOptions(model: string, extra: unknown, available: readonly string[]): OnnxOptions {
   const copy = structuredClone(extra ?? {}) as Record<string, unknown>;
+  if (copy.stream_state !== undefined) {
+    throw new ModelLoadError(
+      `model '${model}': parameters.extra.stream_state moved to model-settings' session.state, which keeps a model's state on every transport: e.g. "session": {"state": [{"output": "stateN", "input": "state", "initial": {"shape": [2, 1, 128], "fill": 0}}]}`,
+    );
+  }
   if (!check(copy)) {
     const problems = (check.errors ?? []).map(describe);
     throw new ModelLoadError(`model '${model}': invalid parameters.extra: ${problems.join('; ')}`);

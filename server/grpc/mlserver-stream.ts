@@ -1,9 +1,10 @@
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { InvalidInputError } from '../errors.js';
 import { takeResponseHeaders } from '../response-headers.js';
-import { map, peek } from '../stream-utils.js';
-import { createCallContext } from './call-context.js';
+import { feedSession } from '../session.js';
+import { map } from '../stream-utils.js';
 import { type DecodedRequest, requestFromProto, responseToProto } from './converters.js';
+import { startCall } from './grpc-call.js';
 import { toServiceError } from './grpc-errors.js';
 import { incomingMessages } from './incoming.js';
 import type { ProtoInferRequest, ProtoInferResponse } from './proto-types.js';
@@ -14,11 +15,11 @@ import type { GrpcHandlerOptions } from './unary-handlers.js';
 type Call = ServerDuplexStream<ProtoInferRequest, ProtoInferResponse>;
 
 /**
- * `ModelStreamInfer` in MLServer's flavour: the whole call is one runtime stream. Requests are
- * handed to the runtime as they arrive, its responses are written as it yields them (so
+ * `ModelStreamInfer` in MLServer's flavour: the whole call is one session of the core. Requests
+ * are handed to it as they arrive, its responses are written as the runtime yields them (so
  * stream→stream, unary→stream and stream→unary all work). The first request names the model;
- * a response without an id gets the first request's. Raw outputs follow the first request.
- * Any error ends the call with a gRPC status, as MLServer does.
+ * later ones must name the same. Raw outputs follow the first request. Any error ends the call
+ * with a gRPC status, as MLServer does.
  */
 export function mlserverStreamHandler(
   options: GrpcHandlerOptions,
@@ -28,29 +29,38 @@ export function mlserverStreamHandler(
   };
 }
 
-async function serve(call: Call, options: GrpcHandlerOptions): Promise<void> {
-  const { dataplane, logger, shutdown } = options;
-  const { context, dispose } = createCallContext(call, shutdown);
+async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void> {
+  const { dataplane, logger } = options;
+  const call = startCall(dataplane, grpcCall);
   try {
-    const head = await peek(incomingMessages<ProtoInferRequest>(call, context.signal));
-    if (!head) throw new InvalidInputError('the stream carried no request');
-    const first = requestFromProto(head.first);
-    const callContext = { ...context, requestId: first.body.id ? String(first.body.id) : context.requestId };
-    const bodies = map(head.all, (message, index) =>
-      index === 0 ? first.body : following(message, first).body,
-    );
-    const responses = await dataplane.inferStream(first.ref, bodies, callContext);
-    const writer = new StreamWriter(call, context.signal);
-    for await (const result of responses) {
-      const { response, headers } = takeResponseHeaders(result);
-      writer.sendMetadata(headersMetadata(headers));
-      await writer.write(responseToProto(response, first.raw));
+    const incoming = incomingMessages<ProtoInferRequest>(grpcCall, call.signal)[Symbol.asyncIterator]();
+    const head = await incoming.next();
+    if (head.done) throw new InvalidInputError('the stream carried no request');
+    const first = requestFromProto(head.value);
+    const session = dataplane.openSession(first.ref, call);
+    const outputs = session.responses[Symbol.asyncIterator]();
+    try {
+      await session.send(first.body);
+      const rest = { [Symbol.asyncIterator]: () => incoming };
+      void feedSession(
+        session,
+        map(rest, (message) => following(message, first).body),
+      );
+      const writer = new StreamWriter(grpcCall, call.signal);
+      for (let next = await outputs.next(); !next.done; next = await outputs.next()) {
+        if (next.value.error) throw next.value.error;
+        const { response, headers } = takeResponseHeaders(next.value.response);
+        writer.sendMetadata(headersMetadata(headers));
+        await writer.write(responseToProto(response, first.raw));
+      }
+    } finally {
+      void outputs.return?.();
     }
-    call.end();
+    grpcCall.end();
   } catch (err) {
-    if (!call.destroyed) call.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
+    if (!grpcCall.destroyed) grpcCall.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
   } finally {
-    dispose();
+    call.end();
   }
 }
 

@@ -1,9 +1,9 @@
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
-import type { InferenceContext } from '../context.js';
+import type { Call as CoreCall } from '../call.js';
+import { sequenceParams } from '../sequence-params.js';
 import { takeResponseHeaders } from '../response-headers.js';
-import { once } from '../stream-utils.js';
 import type { InferenceResponse } from '../types.js';
-import { createCallContext } from './call-context.js';
+import { startCall } from './grpc-call.js';
 import { requestFromProto, responseToProto } from './converters.js';
 import { toServiceError } from './grpc-errors.js';
 import { incomingMessages } from './incoming.js';
@@ -35,59 +35,65 @@ export function tritonStreamHandler(
   };
 }
 
-async function serve(call: Call, options: GrpcHandlerOptions): Promise<void> {
-  const { logger, shutdown } = options;
-  const statusErrors = call.metadata.get(TRITON_GRPC_ERROR)[0]?.toString().toLowerCase() === 'true';
-  const { context, dispose } = createCallContext(call, shutdown);
-  const writer = new StreamWriter(call, context.signal);
+async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void> {
+  const { logger, dataplane } = options;
+  const statusErrors = grpcCall.metadata.get(TRITON_GRPC_ERROR)[0]?.toString().toLowerCase() === 'true';
+  const call = startCall(dataplane, grpcCall);
+  const writer = new StreamWriter(grpcCall, call.signal);
   try {
-    for await (const message of incomingMessages<ProtoInferRequest>(call, context.signal)) {
+    for await (const message of incomingMessages<ProtoInferRequest>(grpcCall, call.signal)) {
       try {
-        await serveRequest(message, writer, context, options);
+        await serveRequest(message, writer, call, options);
       } catch (err) {
-        if (statusErrors || context.signal.aborted) throw err;
+        if (statusErrors || call.signal.aborted) throw err;
         const error = toServiceError(err, logger, 'ModelStreamInfer');
         await writer.write({ error_message: error.details ?? error.message, infer_response: echo(message) });
       }
     }
-    call.end();
+    grpcCall.end();
   } catch (err) {
-    if (!call.destroyed) call.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
+    if (!grpcCall.destroyed) grpcCall.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
   } finally {
-    dispose();
+    call.end();
   }
 }
 
 async function serveRequest(
   message: ProtoInferRequest,
   writer: StreamWriter<ProtoStreamInferResponse>,
-  context: InferenceContext,
+  call: CoreCall,
   options: GrpcHandlerOptions,
 ): Promise<void> {
   const decoded = requestFromProto(message);
-  const requestContext = { ...context, requestId: message.id || context.requestId };
   const { dataplane } = options;
-  if (!dataplane.modelStreams(decoded.ref)) {
-    // Not decoupled: one response, flagged final (no empty final response needed).
-    const { response, headers } = takeResponseHeaders(
-      await dataplane.infer(decoded.ref, decoded.body, requestContext),
-    );
+  // Not decoupled (a runtime without its own stream), or a step of a sequence: one response,
+  // flagged final (no empty final response needed).
+  if (!dataplane.modelStreams(decoded.ref) || sequenceParams(decoded.body)) {
+    const { response, headers } = takeResponseHeaders(await dataplane.infer(decoded.ref, decoded.body, call));
     writer.sendMetadata(headersMetadata(headers));
     await writer.write({ error_message: '', infer_response: tritonResponse(response, true) });
     return;
   }
-  const responses = await dataplane.inferStream(decoded.ref, once(decoded.body), requestContext);
-  for await (const result of responses) {
-    const { response, headers } = takeResponseHeaders(result);
-    writer.sendMetadata(headersMetadata(headers));
-    await writer.write({ error_message: '', infer_response: tritonResponse(response, false) });
+  const session = dataplane.openSession(decoded.ref, call);
+  const outputs = session.responses[Symbol.asyncIterator]();
+  try {
+    await session.send(decoded.body);
+    session.end();
+    for (let next = await outputs.next(); !next.done; next = await outputs.next()) {
+      if (next.value.error) throw next.value.error;
+      const { response, headers } = takeResponseHeaders(next.value.response);
+      writer.sendMetadata(headersMetadata(headers));
+      await writer.write({ error_message: '', infer_response: tritonResponse(response, false) });
+    }
+  } finally {
+    void outputs.return?.();
   }
   const parameters = decoded.body.parameters as Record<string, unknown> | undefined;
   if (parameters?.triton_enable_empty_final_response === true) {
     const empty: InferenceResponse = {
       model_name: decoded.ref.name,
       ...(decoded.ref.version ? { model_version: decoded.ref.version } : {}),
-      id: requestContext.requestId,
+      id: message.id || call.id,
       outputs: [],
     };
     await writer.write({ error_message: '', infer_response: tritonResponse(empty, true) });

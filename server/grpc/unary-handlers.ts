@@ -5,7 +5,7 @@ import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
 import { takeResponseHeaders } from '../response-headers.js';
 import type { InferenceStatistics } from '../statistics.js';
-import { createCallContext } from './call-context.js';
+import { startCall } from './grpc-call.js';
 import { metadataToProto, requestFromProto, responseToProto } from './converters.js';
 import { extensionRpcs } from './extension-rpcs.js';
 import type { ProtoInferRequest } from './proto-types.js';
@@ -21,8 +21,6 @@ export interface GrpcHandlerOptions {
   statistics: InferenceStatistics;
   modelConfigs: ModelConfigs;
   logger: Logger;
-  /** Fires when shutdown's grace period ends: aborts every call still running. */
-  shutdown: AbortSignal;
 }
 
 /**
@@ -35,7 +33,7 @@ export function unaryHandlers(
   options: GrpcHandlerOptions,
   flavour: StreamFlavour,
 ): UntypedServiceImplementation {
-  const { dataplane, repository, logger, shutdown } = options;
+  const { dataplane, repository, logger } = options;
   return {
     ServerLive: unary('ServerLive', logger, async () => ({ reply: { live: dataplane.live() } })),
     ServerReady: unary('ServerReady', logger, async () => ({ reply: { ready: dataplane.ready() } })),
@@ -48,15 +46,15 @@ export function unaryHandlers(
     })),
     ModelInfer: unary('ModelInfer', logger, async (call) => {
       const message = call.request as ProtoInferRequest;
-      const { context, dispose } = createCallContext(call, shutdown, message.id);
+      const core = startCall(dataplane, call, message.id);
       try {
         const decoded = requestFromProto(message);
-        const result = await dataplane.infer(decoded.ref, decoded.body, context);
+        const result = await dataplane.infer(decoded.ref, decoded.body, core);
         const { response, headers } = takeResponseHeaders(result);
         const raw = decoded.raw || flavour === 'triton';
         return { reply: responseToProto(response, raw), metadata: headersMetadata(headers) };
       } finally {
-        dispose();
+        core.end();
       }
     }),
     ...extensionRpcs(options),

@@ -21,8 +21,6 @@ export interface RestAppOptions {
   modelConfigs: ModelConfigs;
   settings: ServerSettings;
   logger: Logger;
-  /** Fires when shutdown's grace period ends: aborts every request still running. */
-  shutdown: AbortSignal;
 }
 
 /** Builds the express app: the v2 REST routes (also under `root_path`), JSON errors everywhere. */
@@ -44,7 +42,6 @@ export function createRestApp(options: RestAppOptions): Express {
   // type: curl -d sends form encoding); gzip/deflate bodies are inflated.
   addInferenceRoutes(router, {
     dataplane: options.dataplane,
-    shutdown: options.shutdown,
     logger,
     bodyLimit: settings.http_max_request_size,
   });

@@ -7,7 +7,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { HTTP_STATUS } from './http-status.js';
+import { HTTP_STATUS } from '../wire/http-status.js';
 
 /** Turns body-parser's errors (bad JSON, too large, unknown encoding) into the error hierarchy. */
 export function fromHttpError(err: unknown): InferenceServerError {

@@ -7,7 +7,7 @@ import {
   parseJson,
   parseRawRequest,
   readHeaderLength,
-} from './binary-extension.js';
+} from '../wire/binary-extension.js';
 
 /**
  * Reads inference bodies as bytes, whatever the content type (JSON, Triton's binary extension,

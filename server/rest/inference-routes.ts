@@ -3,12 +3,11 @@ import type { DataPlane, ModelRef } from '../dataplane.js';
 import { InferenceServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { takeResponseHeaders } from '../response-headers.js';
-import { once } from '../stream-utils.js';
 import type { InferenceRequest } from '../types.js';
-import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from './binary-extension.js';
+import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from '../wire/binary-extension.js';
 import { decodeInferenceBody, inferenceBodyReader } from './inference-body.js';
-import { toJsonResponse } from './json-encoding.js';
-import { createRequestContext } from './request-context.js';
+import { toJsonResponse } from '../wire/json-response.js';
+import { startCall } from './client-call.js';
 import { SseWriter } from './sse-writer.js';
 
 /** Both forms of every model route: `/v2/models/{m}/…` and `/v2/models/{m}/versions/{v}/…`. */
@@ -25,7 +24,6 @@ export function modelRef(req: Request): ModelRef {
 /** What the inference routes need. */
 export interface InferenceRouteOptions {
   dataplane: DataPlane;
-  shutdown: AbortSignal;
   logger: Logger;
   bodyLimit: number;
 }
@@ -35,13 +33,13 @@ export interface InferenceRouteOptions {
  * `generate_stream` (Server-Sent Events).
  */
 export function addInferenceRoutes(router: Router, options: InferenceRouteOptions): void {
-  const { dataplane, shutdown, logger } = options;
+  const { dataplane, logger } = options;
 
   const unary = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
     const body = await decodeInferenceBody(req, dataplane, ref);
-    const context = createRequestContext(req, res, shutdown, bodyId(body));
-    const result = await dataplane.infer(ref, body, context);
+    const call = startCall(dataplane, 'rest', req, res, bodyId(body));
+    const result = await dataplane.infer(ref, body, call);
     const { response, headers } = takeResponseHeaders(result);
     res.set(headers);
     const binary = encodeBinaryResponse(response, binaryOutputSelector(asRequest(body)), toJsonResponse);
@@ -62,31 +60,35 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
   const streaming = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
     const body = await decodeInferenceBody(req, dataplane, ref);
-    const context = createRequestContext(req, res, shutdown, bodyId(body));
+    const call = startCall(dataplane, 'sse', req, res, bodyId(body));
     // Unknown model, model not ready, an invalid request and a failure before the first response
     // are answered with a status; the first response's headers become the stream's HTTP headers.
-    const responses = await dataplane.inferStream(ref, once(body), context);
-    const iterator = responses[Symbol.asyncIterator]();
+    const session = dataplane.openSession(ref, call);
+    const outputs = session.responses[Symbol.asyncIterator]();
     let sse: SseWriter | undefined;
     try {
-      let next = await iterator.next();
-      const { headers } = next.done ? { headers: {} } : takeResponseHeaders(next.value);
-      sse = await SseWriter.open(req, res, headers);
+      await session.send(body);
+      session.end();
+      let next = await outputs.next();
+      if (!next.done && next.value.error) throw next.value.error;
+      const first = next.done ? undefined : next.value.response;
+      sse = await SseWriter.open(req, res, first ? takeResponseHeaders(first).headers : {});
       while (!next.done) {
-        const { response } = takeResponseHeaders(next.value);
-        await sse.send(JSON.stringify(toJsonResponse(response)), context.signal);
+        if (next.value.error) throw next.value.error;
+        const { response } = takeResponseHeaders(next.value.response);
+        await sse.send(JSON.stringify(toJsonResponse(response)), call.signal);
         if (!sse.connected) break;
-        next = await iterator.next();
+        next = await outputs.next();
       }
     } catch (err) {
       if (!sse) throw err;
       const error = InferenceServerError.from(err);
       if (sse.connected) {
-        logger.warn(`stream ${context.requestId} failed after it started: ${error.message}`, error.cause);
-        await sse.sendError(error.message, context.signal);
+        logger.warn(`stream ${call.id} failed after it started: ${error.message}`, error.cause);
+        await sse.sendError(error.message, call.signal);
       }
     } finally {
-      void iterator.return?.();
+      void outputs.return?.();
       sse?.end();
     }
   };

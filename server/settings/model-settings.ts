@@ -3,6 +3,7 @@ import type { SchemaObject } from 'ajv';
 import type { TensorMetadata } from '../types.js';
 import { DATATYPES } from '../types.js';
 import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
+import { type SessionSettings, sessionSettingsSchema } from './session-settings.js';
 
 /** `parameters` of a model's settings. */
 export interface ModelParameters {
@@ -32,6 +33,8 @@ export interface ModelSettings {
   cache_enabled: boolean;
   /** mlserver-ts: whether requests are held to the declared `inputs` (default true). */
   strict_inputs: boolean;
+  /** mlserver-ts: stream sessions and sequences (server-held state, defaults, binary frames, limits). */
+  session: SessionSettings;
   parameters: ModelParameters;
   /** The folder the settings file was found in (not a settings field: set by the repository). */
   readonly folder: string;
@@ -71,6 +74,7 @@ export const modelSettingsSchema: SchemaObject = {
     max_batch_time: { type: 'number', minimum: 0, default: 0 },
     cache_enabled: { type: 'boolean', default: false },
     strict_inputs: { type: 'boolean', default: true },
+    session: sessionSettingsSchema,
     parameters: {
       type: 'object',
       additionalProperties: false,

@@ -57,6 +57,16 @@ export interface ServerSettings {
   shutdown_grace_period: number;
   /** mlserver-ts: inference calls (unary or streaming) that may run at once; more get 429. Null: no limit. */
   max_inflight_requests: number | null;
+  /** mlserver-ts: largest decoded size of one input tensor of a request, in bytes (413 beyond). */
+  max_tensor_bytes: number;
+  /** mlserver-ts: largest decoded size of all input tensors of one request together, in bytes. */
+  max_request_tensor_bytes: number;
+  /** mlserver-ts: sessions (streams, WebSocket sessions, sequences) open at once; more get 429. Null: no limit. */
+  max_sessions: number | null;
+  /** mlserver-ts: requests one session may have waiting for the runtime (backpressure beyond). */
+  session_queue_size: number;
+  /** mlserver-ts: seconds a session may go without a request or a response before it ends; 0: never. */
+  session_idle_timeout: number;
   /** mlserver-ts: seconds a runtime's `load()` may take before the model is UNAVAILABLE. */
   model_load_timeout: number;
   /** mlserver-ts: whether `/v2/health/ready` stays false while any model failed to load. */
@@ -132,6 +142,11 @@ export const serverSettingsSchema: SchemaObject = {
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
     model_load_timeout: { type: 'number', exclusiveMinimum: 0, default: 180 },
+    max_tensor_bytes: { type: 'integer', minimum: 1, default: 64 * 1024 * 1024 },
+    max_request_tensor_bytes: { type: 'integer', minimum: 1, default: 256 * 1024 * 1024 },
+    max_sessions: { type: ['integer', 'null'], minimum: 1, default: 10000 },
+    session_queue_size: { type: 'integer', minimum: 1, default: 16 },
+    session_idle_timeout: { type: 'number', minimum: 0, default: 60 },
     ready_without_models: { type: 'boolean', default: false },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
   },

@@ -55,7 +55,8 @@ describe('a Triton-style Python client against the CLI serving simple', () => {
         { name: 'OUTPUT0', data_type: 'TYPE_INT32', dims: ['-1', '16'] },
         { name: 'OUTPUT1', data_type: 'TYPE_INT32', dims: ['-1', '16'] },
       ],
-      model_transaction_policy: { decoupled: true },
+      // An ONNX model answers each request once: not decoupled, as in Triton.
+      model_transaction_policy: {},
     });
 
     const input0 = Array.from({ length: 16 }, (_, i) => i);

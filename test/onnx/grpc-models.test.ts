@@ -165,7 +165,7 @@ describe('bad inputs to an ONNX model get INVALID_ARGUMENT naming the tensor (gR
   });
 });
 
-describe('server-side stream state (parameters.extra.stream_state)', () => {
+describe('server-held state (model-settings session.state)', () => {
   test('silero-vad over ModelStreamInfer: only the first request sends the state; each window matches a direct session', async () => {
     const windows = Array.from({ length: 4 }, (_, w) =>
       Float32Array.from(

@@ -45,7 +45,10 @@ beforeAll(async () => {
   });
   await writeModel(root, 'bad-options', simpleModel(), { extra: { workers: -1, threads: 4 } });
   await writeModel(root, 'cuda', simpleModel(), { extra: { execution_providers: ['cuda', 'cpu'] } });
-  await writeModel(root, 'state-unknown', simpleModel(), { extra: { stream_state: { OUTPUT9: 'INPUT0' } } });
+  await writeModel(root, 'state-unknown', simpleModel(), {
+    session: { state: [{ output: 'OUTPUT9', input: 'INPUT0' }] },
+  });
+  await writeModel(root, 'state-old', simpleModel(), { extra: { stream_state: { OUTPUT0: 'INPUT0' } } });
   running = await startServer(root);
 });
 
@@ -164,9 +167,15 @@ describe('ONNX model loading', () => {
     expect(reason).toContain('parameters.extra.threads: unknown option');
   });
 
-  test('a stream_state naming a tensor the model lacks fails the load naming it', () => {
+  test('a session.state naming a tensor the model lacks fails the load naming it', () => {
     expect(loadFailure('state-unknown')).toContain(
-      "parameters.extra.stream_state maps 'OUTPUT9' to 'INPUT0', but the model has no output 'OUTPUT9'",
+      "model 'state-unknown': session.state[0].output: the model has no output 'OUTPUT9'",
+    );
+  });
+
+  test('the old parameters.extra.stream_state fails the load saying where it moved', () => {
+    expect(loadFailure('state-old')).toContain(
+      "parameters.extra.stream_state moved to model-settings' session.state",
     );
   });
 

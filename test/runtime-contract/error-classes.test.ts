@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorCode } from '../../server/errors.js';
 import { GRPC_STATUS } from '../../server/grpc/grpc-status.js';
-import { HTTP_STATUS } from '../../server/rest/http-status.js';
+import { HTTP_STATUS } from '../../server/wire/http-status.js';
 import { call, clientFor, tritonClientConstructor } from '../grpc/harness.js';
 import { openStream } from '../grpc/stream-client.js';
 import { type CliServer, outsideFolder, startCliServer } from '../helpers/cli-server.js';

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { InferenceContext } from './context.js';
+import { CancelledError, DeadlineExceededError, type InferenceServerError } from './errors.js';
+
+/** The transports a call can come from (labels for logs and metrics). */
+export type Transport = 'rest' | 'sse' | 'grpc' | 'ws';
+
+/** What an adapter knows about a call when it starts: all the core needs from the wire. */
+export interface CallOrigin {
+  transport: Transport;
+  /** Request headers or metadata, lower-case names. */
+  headers: Readonly<Record<string, string>>;
+  /** The id the request body or message carries, if any. */
+  bodyId?: unknown;
+  /** When the call must be over (epoch milliseconds): a gRPC deadline. */
+  deadline?: number;
+}
+
+/** A deadline that passed within this much of its time is reported as a deadline, not a cancel. */
+const DEADLINE_SLACK_MS = 5;
+
+/**
+ * One inference call as the core owns it, whatever the transport: its id (one precedence rule:
+ * the body's id, else the `x-request-id` header, else a new one), its headers, and the signal
+ * the runtime sees, which fires when the client goes away, the deadline passes, the server's
+ * shutdown grace ends or the core aborts the call (a model unloaded under it). Adapters create
+ * calls through the data plane, report a client that left with `clientGone()`, and `end()` the
+ * call when they are done with it.
+ */
+export class Call {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly headers: Readonly<Record<string, string>>;
+  private readonly controller = new AbortController();
+  private readonly deadline: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ended = false;
+  private readonly onShutdown: () => void;
+
+  constructor(
+    origin: CallOrigin,
+    private readonly shutdown: AbortSignal,
+  ) {
+    this.transport = origin.transport;
+    this.headers = origin.headers;
+    this.id = requestId(origin.bodyId, origin.headers);
+    this.deadline =
+      origin.deadline !== undefined && Number.isFinite(origin.deadline) ? origin.deadline : undefined;
+    this.onShutdown = () => this.abort(shutdown.reason as InferenceServerError);
+    if (shutdown.aborted) this.onShutdown();
+    else shutdown.addEventListener('abort', this.onShutdown, { once: true });
+    if (this.deadline !== undefined) {
+      this.timer = setTimeout(
+        () => this.abort(new DeadlineExceededError('deadline exceeded')),
+        Math.max(0, this.deadline - Date.now()),
+      );
+    }
+  }
+
+  /** Fires when the call must stop; its reason is an `InferenceServerError`. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The runtime's view of the call. */
+  get context(): InferenceContext {
+    return { signal: this.controller.signal, headers: this.headers, requestId: this.id };
+  }
+
+  /** The runtime's view of one request of this call that carries an id of its own. */
+  contextFor(id: string | undefined): InferenceContext {
+    return id ? { signal: this.controller.signal, headers: this.headers, requestId: id } : this.context;
+  }
+
+  /** Stops the call: the runtime's signal fires with `reason`. Once; later calls do nothing. */
+  abort(reason: InferenceServerError): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    this.release();
+  }
+
+  /**
+   * The client went away (disconnect, cancel). A call whose deadline has just passed is reported
+   * as a deadline: gRPC ends such calls itself, which reaches the adapter as a cancel.
+   */
+  clientGone(): void {
+    if (this.ended) return;
+    const lateness = this.deadline === undefined ? -1 : Date.now() - (this.deadline - DEADLINE_SLACK_MS);
+    this.abort(
+      lateness >= 0
+        ? new DeadlineExceededError('deadline exceeded')
+        : new CancelledError('client disconnected'),
+    );
+  }
+
+  /** The adapter is done with the call: timers and listeners are released; nothing is aborted. */
+  end(): void {
+    this.ended = true;
+    this.release();
+  }
+
+  private release(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.shutdown.removeEventListener('abort', this.onShutdown);
+  }
+}
+
+/** The one request-id rule: the body's id, else the `x-request-id` header, else a new UUID. */
+export function requestId(bodyId: unknown, headers: Readonly<Record<string, string>>): string {
+  if (typeof bodyId === 'string' && bodyId !== '') return bodyId;
+  const header = headers['x-request-id'];
+  return header ? header : randomUUID();
+}

@@ -1,0 +1,37 @@
+import type { Deadline, Metadata } from '@grpc/grpc-js';
+import type { Call } from '../call.js';
+import type { DataPlane } from '../dataplane.js';
+
+/** What every kind of server call offers (grpc-js does not export its own name for it). */
+export interface SurfaceCall {
+  readonly metadata: Metadata;
+  getDeadline(): Deadline;
+  once(event: 'cancelled', listener: () => void): unknown;
+}
+
+/**
+ * Starts the core's call for a gRPC call: its metadata as headers, the message's id and the
+ * deadline go to the core; grpc-js's `cancelled` (a client cancel, or the deadline it enforces)
+ * is reported as the client gone. End the returned call when the handler is done.
+ */
+export function startCall(dataplane: DataPlane, grpcCall: SurfaceCall, bodyId?: string): Call {
+  const deadline = grpcCall.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  const call = dataplane.call({
+    transport: 'grpc',
+    headers: metadataHeaders(grpcCall.metadata),
+    bodyId,
+    deadline: Number.isFinite(at) ? at : undefined,
+  });
+  grpcCall.once('cancelled', () => call.clientGone());
+  return call;
+}
+
+/** Text metadata as a header record (names are lower-case on the wire already); `-bin` entries are left out. */
+export function metadataHeaders(metadata: Metadata): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata.getMap())) {
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
