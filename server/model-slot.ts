@@ -22,7 +22,13 @@ export class ModelSlot {
   /** The inputs requests are held to (from the model's metadata when it became ready). */
   contract: InputContract = InputContract.open;
   /** How the model's sessions work (server-held state, defaults, binary frames, limit). */
-  sessionSpec: SessionSpec = { state: [], defaults: [], binaryInput: undefined, maxSessions: null };
+  sessionSpec: SessionSpec = {
+    state: [],
+    context: [],
+    defaults: [],
+    binaryInput: undefined,
+    maxSessions: null,
+  };
   /** Sessions of this model open now. */
   openSessions = 0;
   /** The outputs the model declares, by name: a response keeps their datatypes. */

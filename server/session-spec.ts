@@ -17,6 +17,8 @@ export interface StateSpec {
  */
 export interface SessionSpec {
   state: readonly StateSpec[];
+  /** Inputs prefixed with the tail of the previous step's (see `ContextSettings`). */
+  context: readonly { input: string; size: number }[];
   defaults: readonly RequestInput[];
   /** The input a binary frame fills, when the model has one (explicit, or the one input left). */
   binaryInput: TensorMetadata | undefined;
@@ -36,9 +38,9 @@ export function compileSessionSpec(
   const inputs = new Map(metadata.inputs.map((tensor) => [tensor.name, tensor]));
   const outputs = new Set(metadata.outputs.map((tensor) => tensor.name));
   const fail = (problem: string) => new ModelLoadError(`model '${model}': session.${problem}`);
-  if (settings.state.length > 0 && nativeStream) {
+  if ((settings.state.length > 0 || settings.context.length > 0) && nativeStream) {
     throw fail(
-      'state needs a runtime without its own predictStream (the server calls predict once per step); a streaming runtime keeps its state in predictStream',
+      'state and context need a runtime without its own predictStream (the server calls predict once per step); a streaming runtime keeps its state in predictStream',
     );
   }
   const known = (name: string) => inputs.size === 0 || inputs.has(name);
@@ -54,6 +56,9 @@ export function compileSessionSpec(
     if (!known(entry.name)) throw fail(`defaults[${i}]: the model has no input '${entry.name}'`);
     return settingsTensor(entry.name, entry, entry.datatype, fail);
   });
+  settings.context.forEach((entry, i) => {
+    if (!known(entry.input)) throw fail(`context[${i}].input: the model has no input '${entry.input}'`);
+  });
   const filled = new Set([...state.map((s) => s.input), ...defaults.map((d) => d.name)]);
   let binaryInput: TensorMetadata | undefined;
   if (settings.binary_input !== null) {
@@ -63,7 +68,7 @@ export function compileSessionSpec(
     const left = metadata.inputs.filter((tensor) => !filled.has(tensor.name));
     binaryInput = left.length === 1 ? left[0] : undefined;
   }
-  return { state, defaults, binaryInput, maxSessions: settings.max_sessions };
+  return { state, context: settings.context, defaults, binaryInput, maxSessions: settings.max_sessions };
 }
 
 /** A settings tensor as a request input: `data` as given, or `shape`'s element count of `fill`. */

@@ -45,6 +45,9 @@ export interface SessionInit {
 
 const NOTHING_HIDDEN: ReadonlySet<string> = new Set();
 
+/** Responses of a streaming runtime between two turns of the event loop. */
+const YIELD_EVERY = 32;
+
 /**
  * One session in the core: requests in as the client sends them (through a bounded queue, so a
  * fast producer is slowed to the runtime's pace), responses out whenever the runtime has them. A
@@ -162,9 +165,13 @@ export class Session {
   private async *streamed(): AsyncGenerator<SessionOutput> {
     const model = this.init.lease.model;
     const responses = model.predictStream(this.queue, this.context(undefined));
+    let count = 0;
     for await (const response of untilAborted(responses, this.signal)) {
       this.touch();
       yield { response: completeResponse(response, this.slot, this.firstId) };
+      // A runtime that yields without ever waiting on I/O would keep the event loop in
+      // microtasks: let I/O (a client closing, health checks, other sessions) in now and then.
+      if (++count % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -172,7 +179,7 @@ export class Session {
   private async *stepwise(): AsyncGenerator<SessionOutput> {
     const model = this.init.lease.model;
     const spec = this.slot.sessionSpec;
-    const state = new SessionState(spec.state, spec.defaults);
+    const state = new SessionState(spec);
     for await (const request of untilAborted(this.queue, this.signal)) {
       const { request: step, hidden } = state.active
         ? state.prepare(request)

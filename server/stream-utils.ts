@@ -13,24 +13,16 @@ export async function* map<T, U>(
 
 /**
  * Iterates `source` but stops as soon as `signal` fires, even while the source is awaiting
- * something: the pending `next()` is abandoned and the source's `return()` is requested.
+ * something: the pending `next()` is abandoned and the source's `return()` is requested. Each
+ * read listens to the signal only while it waits (a race against one long-lived abort promise
+ * would keep every item ever read reachable from that promise).
  */
 export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let aborted: Promise<never> | undefined;
-  const abortPromise = (): Promise<never> => {
-    aborted ??= new Promise<never>((_, reject) => {
-      const fail = () => reject(signal.reason);
-      if (signal.aborted) fail();
-      else signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => undefined);
-    return aborted;
-  };
   let finished = false;
   try {
     while (true) {
-      const result = await Promise.race([iterator.next(), abortPromise()]);
+      const result = await untilAbortedPromise(iterator.next(), signal);
       if (result.done) {
         finished = true;
         return;

@@ -19,6 +19,16 @@ export interface StateSettings {
   initial: SettingsTensor | null;
 }
 
+/**
+ * Context carried along an input's last axis: each step's input is prefixed with the last `size`
+ * elements of the previous step's (zeros before the first), as streaming audio models that look
+ * back a few samples need (Silero VAD v5: 64 samples before each 512-sample window).
+ */
+export interface ContextSettings {
+  input: string;
+  size: number;
+}
+
 /** An input the server fills when a request of a session leaves it out. */
 export interface DefaultInputSettings extends SettingsTensor {
   name: string;
@@ -27,6 +37,7 @@ export interface DefaultInputSettings extends SettingsTensor {
 /** `session` in model-settings.json (mlserver-ts): how the model's stream sessions and sequences work. */
 export interface SessionSettings {
   state: StateSettings[];
+  context: ContextSettings[];
   defaults: DefaultInputSettings[];
   /** The input that binary WebSocket frames fill; null: the one input neither state nor default fills. */
   binary_input: string | null;
@@ -64,6 +75,16 @@ export const sessionSettingsSchema = {
           output: { type: 'string', minLength: 1 },
           initial: { ...settingsTensor, type: ['object', 'null'], default: null },
         },
+      },
+    },
+    context: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['input', 'size'],
+        properties: { input: { type: 'string', minLength: 1 }, size: { type: 'integer', minimum: 1 } },
       },
     },
     defaults: {

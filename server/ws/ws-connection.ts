@@ -97,6 +97,7 @@ async function writeResponses(ws: WebSocket, session: Session, options: WsConnec
   let reason = 'session ended';
   try {
     for await (const output of session.responses) {
+      if (ws.readyState !== ws.OPEN) break;
       if (output.error) {
         await sendText(ws, JSON.stringify({ error: output.error.message, id: output.requestId }));
         continue;

@@ -140,24 +140,25 @@ describe('bundled ONNX models over REST, compared with a direct onnxruntime-node
     }
   });
 
-  test('silero-vad: the declared 512-sample window narrows the model and is enforced', async () => {
+  test('silero-vad: the declared state shape narrows the model and is enforced', async () => {
     const metadata = (await (await fetch(`${running.url}/v2/models/silero-vad`)).json()) as {
       inputs: { name: string; shape: number[] }[];
     };
     expect(metadata.inputs.map((i) => [i.name, i.shape])).toEqual([
-      ['input', [-1, 512]],
+      // Audio of any length: the server prepends Silero v5's 64-sample context in sessions.
+      ['input', [-1, -1]],
       ['state', [2, -1, 128]],
       ['sr', []],
     ]);
     const reply = await infer(running.url, 'silero-vad', {
       inputs: [
-        { name: 'input', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0) },
-        { name: 'state', datatype: 'FP32', shape: [2, 1, 128], data: new Array(256).fill(0) },
-        { name: 'sr', datatype: 'INT64', shape: [], data: [8000] },
+        { name: 'input', datatype: 'FP32', shape: [1, 576], data: new Array(576).fill(0) },
+        { name: 'state', datatype: 'FP32', shape: [2, 1, 64], data: new Array(128).fill(0) },
+        { name: 'sr', datatype: 'INT64', shape: [], data: [16000] },
       ],
     });
     expect(reply.status).toBe(400);
-    expect(reply.body.error).toContain("input 'input' has shape [1,256]");
+    expect(reply.body.error).toContain("input 'state' has shape [2,1,64]");
   });
 
   test('iris-classifier over SSE (infer_stream): one event, the same outputs as unary infer', async () => {

@@ -165,7 +165,7 @@ describe('bad inputs to an ONNX model get INVALID_ARGUMENT naming the tensor (gR
   });
 });
 
-describe('server-held state (model-settings session.state)', () => {
+describe('server-held state (model-settings session: state and context)', () => {
   test('silero-vad over ModelStreamInfer: only the first request sends the state; each window matches a direct session', async () => {
     const windows = Array.from({ length: 4 }, (_, w) =>
       Float32Array.from(
@@ -197,9 +197,15 @@ describe('server-held state (model-settings session.state)', () => {
     );
     try {
       let state = new Float32Array(256);
+      // The server also holds Silero v5's context: the last 64 samples of the previous window.
+      let context = new Float32Array(64);
       for (const [w, audio] of windows.entries()) {
+        const input = new Float32Array(576);
+        input.set(context);
+        input.set(audio, 64);
+        context = audio.slice(512 - 64);
         const direct = (await session.run({
-          input: new ort.Tensor('float32', audio, [1, 512]),
+          input: new ort.Tensor('float32', input, [1, 576]),
           state: new ort.Tensor('float32', state, [2, 1, 128]),
           sr: new ort.Tensor('int64', sr, []),
         })) as Record<string, ort.Tensor>;
