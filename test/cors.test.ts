@@ -65,7 +65,8 @@ describe('CORS as MLServer applies it (Starlette CORSMiddleware semantics)', () 
       expect(cors_(answer)).toEqual({
         'access-control-allow-origin': 'http://app.test',
         'access-control-allow-methods': 'GET, POST',
-        'access-control-allow-headers': 'Accept, Accept-Language, Content-Language, Content-Type, X-Request-Id',
+        'access-control-allow-headers':
+          'Accept, Accept-Language, Content-Language, Content-Type, X-Request-Id',
         'access-control-allow-credentials': 'true',
         'access-control-max-age': '42',
         vary: 'Origin',
@@ -80,7 +81,9 @@ describe('CORS as MLServer applies it (Starlette CORSMiddleware semantics)', () 
       expect(bad.body).toBe('Disallowed CORS origin, method, headers');
       expect(bad.headers['access-control-allow-origin']).toBeUndefined();
       expect((await preflight(url, 'http://app.test', 'DELETE')).body).toBe('Disallowed CORS method');
-      expect((await preflight(url, 'http://app.test', 'GET', 'x-other')).body).toBe('Disallowed CORS headers');
+      expect((await preflight(url, 'http://app.test', 'GET', 'x-other')).body).toBe(
+        'Disallowed CORS headers',
+      );
       // Method names are compared as given (Starlette: `requested_method not in allow_methods`).
       expect((await preflight(url, 'http://app.test', 'post')).status).toBe(400);
     });
@@ -146,20 +149,27 @@ describe('CORS as MLServer applies it (Starlette CORSMiddleware semantics)', () 
       expect(pre.headers.vary).toBe('Origin');
       const plain = await rawRequest(url, { headers: { origin: 'http://any.test' } });
       expect(plain.headers['access-control-allow-origin']).toBe('*');
-      const auth = await rawRequest(url, { headers: { origin: 'http://any.test', authorization: 'Bearer x' } });
+      const auth = await rawRequest(url, {
+        headers: { origin: 'http://any.test', authorization: 'Bearer x' },
+      });
       expect(auth.headers['access-control-allow-origin']).toBe('http://any.test');
     });
   });
 
   test('`*` methods and headers: every standard method; requested headers mirrored', async () => {
-    await withApp(cors({ allow_origins: ['http://app.test'], allow_methods: ['*'], allow_headers: ['*'] }), async (url) => {
-      const pre = await preflight(url, 'http://app.test', 'PATCH', 'x-anything, x-else');
-      expect(pre.status).toBe(200);
-      expect(pre.headers['access-control-allow-methods']).toBe('DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT');
-      expect(pre.headers['access-control-allow-headers']).toBe('x-anything, x-else');
-      const noHeaders = await preflight(url, 'http://app.test', 'GET');
-      expect(noHeaders.headers['access-control-allow-headers']).toBeUndefined();
-    });
+    await withApp(
+      cors({ allow_origins: ['http://app.test'], allow_methods: ['*'], allow_headers: ['*'] }),
+      async (url) => {
+        const pre = await preflight(url, 'http://app.test', 'PATCH', 'x-anything, x-else');
+        expect(pre.status).toBe(200);
+        expect(pre.headers['access-control-allow-methods']).toBe(
+          'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+        );
+        expect(pre.headers['access-control-allow-headers']).toBe('x-anything, x-else');
+        const noHeaders = await preflight(url, 'http://app.test', 'GET');
+        expect(noHeaders.headers['access-control-allow-headers']).toBeUndefined();
+      },
+    );
   });
 
   test('MLServer defaults (`cors_settings: {}`): no origin allowed', async () => {
@@ -226,7 +236,12 @@ describe('CORS on the real server: every route, errors, SSE and root_path', () =
   });
 
   test('errors and unknown routes carry the CORS headers too; root_path as well', async () => {
-    for (const path of ['/v2/models/nope', '/no/such/route', '/prefix/v2/models/nope', '/prefix/v2/health/live']) {
+    for (const path of [
+      '/v2/models/nope',
+      '/no/such/route',
+      '/prefix/v2/models/nope',
+      '/prefix/v2/health/live',
+    ]) {
       const answer = await rawRequest(`${running.url}${path}`, { headers: { origin } });
       expect(answer.headers['access-control-allow-origin']).toBe(origin);
     }
@@ -239,7 +254,15 @@ describe('CORS on the real server: every route, errors, SSE and root_path', () =
       method: 'POST',
       headers: { origin, 'content-type': 'application/json' },
       body: JSON.stringify({
-        inputs: [{ name: 'prompt', shape: [1], datatype: 'BYTES', data: ['a b'], parameters: { content_type: 'str' } }],
+        inputs: [
+          {
+            name: 'prompt',
+            shape: [1],
+            datatype: 'BYTES',
+            data: ['a b'],
+            parameters: { content_type: 'str' },
+          },
+        ],
       }),
     });
     expect(answer.status).toBe(200);

@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '../../errors.js';
 import { HTTP_STATUS } from '../../wire/http-status.js';
 import { SWAGGER_UI_FILES } from '../swagger-ui.js';
-import { expressPaths, OPERATIONS, openApiPath, type RouteOperation } from './operations.js';
+import { ERROR_STATUSES, expressPaths, OPERATIONS, openApiPath, type RouteOperation } from './operations.js';
 import { componentSchemas, type JsonSchema, ref } from './schemas.js';
 
 /** An OpenAPI 3.1 document as a plain object. */
@@ -111,6 +111,8 @@ function pathParameters(expressPath: string): string[] {
 function operationObject(op: RouteOperation, expressPath: string, index: number): JsonSchema {
   const responses: Record<string, JsonSchema> = { ...op.responses };
   for (const status of op.errors) {
+    if (!ERROR_STATUSES.includes(status))
+      throw new Error(`${op.operationId}: ${status} is not in the error table`);
     responses[String(status)] ??= { $ref: `#/components/responses/Error${status}` };
   }
   const parameters = [...new Set([...pathParameters(expressPath), ...(op.parameters ?? [])])];

@@ -152,6 +152,7 @@ const websocketResponses: Record<string, JsonSchema> = {
       'Sec-WebSocket-Accept': { schema: { type: 'string' } },
     },
   },
+  '403': json('Error', '`Origin` not allowed by `cors_settings` (answered before the upgrade).'),
 };
 
 const modelDocsErrors = [404, 500, 503];
@@ -251,7 +252,7 @@ export const OPERATIONS: readonly RouteOperation[] = [
       description: websocketDescription,
       parameters: ['Upgrade', 'SecWebSocketKey', 'SecWebSocketVersion', 'Origin'],
       responses: websocketResponses,
-      errors: [400, 403, 404, 503],
+      errors: [400, 404, 503],
       websocket: true,
       extensions: websocketExtension,
     },
