@@ -8,7 +8,7 @@ import type { InferenceServer } from '../../server/server.js';
 /** Validates a document with @seriousme/openapi-schema-validator (the OpenAPI 3.1 JSON schema). */
 export async function validateOpenApi(doc: unknown): Promise<{ valid: boolean; errors?: unknown }> {
   const validator = new Validator();
-  const result = await validator.validate(structuredClone(doc) as object);
+  const result = await validator.validate(structuredClone(doc) as Record<string, unknown>);
   return { valid: result.valid, errors: result.errors };
 }
 
@@ -80,7 +80,7 @@ export class DocumentChecker {
     const op = this.doc.paths[template]![method] as { responses: Record<string, Record<string, unknown>> };
     let response = op.responses[String(status)];
     if (!response) return [`${method.toUpperCase()} ${template}: status ${status} is not documented`];
-    let pointer = `/paths/${escape(template)}/${method}/responses/${status}`;
+    let pointer = `/paths/${pointerSegment(template)}/${method}/responses/${status}`;
     const $ref = response.$ref as string | undefined;
     if ($ref) {
       pointer = $ref.slice(1);
@@ -90,12 +90,12 @@ export class DocumentChecker {
     const content = response.content as Record<string, unknown> | undefined;
     if (!content?.[type]) return [`${template} ${status}: content type ${type} is not documented`];
     if (type !== 'application/json') return [];
-    return this.validateAt(`${pointer}/content/${escape(type)}/schema`, JSON.parse(body)).map(
+    return this.validateAt(`${pointer}/content/${pointerSegment(type)}/schema`, JSON.parse(body)).map(
       (problem) => `${method.toUpperCase()} ${template} ${status}: ${problem}`,
     );
   }
 }
 
-function escape(segment: string): string {
+function pointerSegment(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
