@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser';
+import WebSocket from 'ws';
 import type { OpenApiDocument } from '../server/rest/openapi/document.js';
 import { openApiPath } from '../server/rest/openapi/operations.js';
 import {
@@ -8,6 +9,8 @@ import {
   registeredRoutes,
   validateOpenApi,
 } from './helpers/openapi-check.js';
+import { WS_CLOSE_CODE, WS_NORMAL_CLOSE } from '../server/ws/ws-close-codes.js';
+import { matchWsRoute } from '../server/ws/ws-route.js';
 import { getJson, type RunningServer, startTestServer } from './helpers/test-server.js';
 
 const sumRequest = { inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4] }] };
@@ -144,6 +147,52 @@ describe('the OpenAPI document', () => {
       expect(path).toMatch(/\/(infer|generate)_stream$/);
     }
     expect(websocket.size).toBe(4);
+  });
+
+  test('the WebSocket upgrades are what the WebSocket listener serves, with its statuses and close codes', async () => {
+    const fill = (path: string) => path.replace('{model_name}', 'm').replace('{model_version}', '2');
+    const websocket = documentedRoutes(doc.paths, true);
+    for (const path of Object.keys(doc.paths)) {
+      const served = matchWsRoute(fill(path), '');
+      if (websocket.has(`GET ${path}`)) {
+        expect(served).toEqual({
+          ref: { name: 'm', version: path.includes('/versions/') ? '2' : undefined },
+          sessionId: undefined,
+        });
+      } else {
+        expect([path, served]).toEqual([path, undefined]);
+      }
+    }
+    const op = doc.paths['/v2/models/{model_name}/infer_stream']!.get as {
+      responses: Record<string, unknown>;
+      'x-websocket': { closeCodes: Record<string, string> };
+    };
+    const closeCodes = Object.keys(op['x-websocket'].closeCodes).map(Number);
+    expect(closeCodes.sort()).toEqual(
+      [...new Set([WS_NORMAL_CLOSE, ...Object.values(WS_CLOSE_CODE)])].sort(),
+    );
+    const upgrade = (path: string, origin?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${running.url.replace('http', 'ws')}${path}`, origin ? { origin } : {});
+        ws.once('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.once('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        ws.once('error', reject);
+      });
+    for (const [path, origin] of [
+      ['/v2/models/text-stream/infer_stream', undefined],
+      ['/v2/models/nope/generate_stream', undefined],
+      ['/v2/models/failing-load/infer_stream', undefined],
+      ['/v2/models/text-stream/infer_stream', 'http://evil.test'],
+    ] as const) {
+      const status = await upgrade(path, origin);
+      expect([path, origin, String(status) in op.responses]).toEqual([path, origin, true]);
+    }
   });
 
   test('every documented route answers as documented: status listed, JSON bodies fit their schemas', async () => {

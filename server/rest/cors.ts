@@ -71,25 +71,6 @@ function isAllowed(cors: CompiledCors, origin: string): boolean {
 }
 
 /**
- * Whether a browser page from `origin` may use the server, by `cors_settings` exactly as the
- * HTTP routes judge it (`allow_origins`, `*`, `allow_origin_regex` matching the whole origin).
- * Meant for the WebSocket upgrade, which browsers do not subject to CORS: the server must check
- * `Origin` itself. No `Origin` header (a non-browser client) is allowed. Without
- * `cors_settings`, only a page served by this very host is (`Origin`'s host equal to `host`,
- * the request's `Host` header), so no other site's page can drive the models through a
- * visitor's browser.
- */
-export function originAllowed(origin: string | undefined, cors: CorsSettings | null, host?: string): boolean {
-  if (origin === undefined) return true;
-  if (cors) return isAllowed(compile(cors), origin);
-  try {
-    return host !== undefined && new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
-  }
-}
-
-/**
  * `cors_settings` applied as MLServer applies them (Starlette's CORSMiddleware, answers
  * included): a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
  * answered here, 200 `OK` or 400 `Disallowed CORS origin, method, headers`, for any path; any

@@ -60,6 +60,13 @@ const PARAMETERS: Record<string, JsonSchema> = {
     type: 'string',
     enum: ['gzip', 'deflate', 'identity'],
   }),
+  SessionId: {
+    name: 'session_id',
+    in: 'query',
+    required: false,
+    description: 'Names the session, so that another connection can find it.',
+    schema: { type: 'string' },
+  },
   RequestId: header('x-request-id', 'The request id when the body has no `id`.', { type: 'string' }),
   Upgrade: header('Upgrade', 'Asks for the WebSocket upgrade.', { type: 'string', const: 'websocket' }, true),
   SecWebSocketKey: header('Sec-WebSocket-Key', 'The WebSocket handshake key.', { type: 'string' }, true),

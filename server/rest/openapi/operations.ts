@@ -118,28 +118,41 @@ const sseResponse: JsonSchema = {
 
 const websocketDescription =
   'A WebSocket session (`Upgrade: websocket`; OpenAPI has no WebSocket type, so this GET stands ' +
-  'for the upgrade). Each text message from the client is an `InferenceRequest` JSON; each text ' +
-  'message from the server is an `InferenceResponse` JSON or `{"error": "…"}`. Binary messages ' +
-  "carry raw tensor bytes (Triton's binary tensor extension framing). The session closes with " +
-  '1000 (normal), 1001 (server shutting down) or 4000 + the HTTP status of the error that ended ' +
-  'it (4400 invalid request, 4404 unknown model, 4503 not ready, …). Browsers do not apply CORS ' +
-  'to WebSockets: the server checks `Origin` against `cors_settings` itself.';
+  'for the upgrade and `x-websocket` describes the messages). Each text message from the client ' +
+  'is an `InferenceRequest` JSON; a binary message is the raw little-endian bytes of the ' +
+  "model's streaming input (`session.binary_input` in its model-settings; the free dimension " +
+  'sized by the message); an empty message ends the input. The server sends each response as an ' +
+  '`InferenceResponse` JSON text message; a request it cannot use is answered `{"error", "id"}` ' +
+  'and the session goes on; a failure of the session sends `{"error"}` and closes it with 4000 + ' +
+  'the HTTP status of the error (1001 when the server or the model goes away, 1009 for a message ' +
+  'over the size limit); the end of the session closes with 1000. Everything refused before the ' +
+  'handshake is an HTTP status with `{"error"}`, as over REST, and 403 for an `Origin` that ' +
+  '`cors_settings` does not allow (browsers apply no CORS to WebSockets, so the server checks).';
+
+/** Every close code a WebSocket session ends with. */
+export const WEBSOCKET_CLOSE_CODES: Readonly<Record<string, string>> = {
+  '1000': 'the session ended normally',
+  '1001': 'the server is shutting down, or the model went away (unavailable)',
+  '1009': 'a message over the size limit (payload_too_large)',
+  '4400': 'invalid request (invalid_argument)',
+  '4404': 'unknown model or version (not_found)',
+  '4415': 'unsupported media type',
+  '4429': 'too many sessions or requests (overloaded)',
+  '4499': 'cancelled',
+  '4500': 'runtime failure, model load failure, unexpected error (internal, load_failed)',
+  '4501': 'not implemented by the model (unimplemented)',
+  '4503': 'model not ready (model_not_ready)',
+  '4504': 'deadline exceeded',
+};
 
 const websocketExtension = {
   'x-websocket': {
     clientMessages: {
       text: ref('InferenceRequest'),
-      binary: 'Raw tensor bytes of the inputs the preceding text message announced by binary_data_size.',
+      binary: "The raw little-endian bytes of the model's streaming input; an empty message ends the input.",
     },
-    serverMessages: {
-      text: ref('WebSocketServerMessage'),
-      binary: 'Raw tensor bytes of the outputs the preceding text message announced by binary_data_size.',
-    },
-    closeCodes: {
-      '1000': 'normal closure: the client or the model ended the session',
-      '1001': 'the server is shutting down',
-      '4000+status': 'an error ended the session; the HTTP status it maps to is added to 4000',
-    },
+    serverMessages: { text: ref('WebSocketServerMessage') },
+    closeCodes: WEBSOCKET_CLOSE_CODES,
   },
 } as const;
 
@@ -250,9 +263,9 @@ export const OPERATIONS: readonly RouteOperation[] = [
       tag: 'streaming',
       summary: 'Streaming inference over a WebSocket (upgrade)',
       description: websocketDescription,
-      parameters: ['Upgrade', 'SecWebSocketKey', 'SecWebSocketVersion', 'Origin'],
+      parameters: ['SessionId', 'Upgrade', 'SecWebSocketKey', 'SecWebSocketVersion', 'Origin'],
       responses: websocketResponses,
-      errors: [400, 404, 503],
+      errors: [400, 404, 429, 500, 501, 503],
       websocket: true,
       extensions: websocketExtension,
     },

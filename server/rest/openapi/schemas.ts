@@ -66,13 +66,20 @@ export const componentSchemas: Record<string, JsonSchema> = {
         description: "Triton's binary tensor extension: every output comes back binary.",
       },
       sequence_id: {
-        anyOf: [count, { type: 'string', minLength: 1 }],
+        anyOf: [count, string, { type: 'null' }],
         description:
-          "Triton's sequence extension: the sequence this request belongs to (a number or a string). " +
-          'Requests of one sequence reach the same model instance in order, with its state.',
+          "Triton's sequence extension: the sequence this request belongs to (a positive integer or a " +
+          'non-empty string; 0, "" and null mean none). Requests of one sequence reach one session of ' +
+          'the model, in order, with its server-held state.',
       },
-      sequence_start: { ...boolean, description: 'The first request of the sequence `sequence_id`.' },
-      sequence_end: { ...boolean, description: 'The last request of the sequence: its state is released.' },
+      sequence_start: {
+        ...nullable(boolean),
+        description: 'The first request of the sequence `sequence_id` (needs a `sequence_id`).',
+      },
+      sequence_end: {
+        ...nullable(boolean),
+        description: 'The last request of the sequence: its session ends (needs a `sequence_id`).',
+      },
     },
   },
   InputParameters: {
@@ -297,7 +304,9 @@ export const componentSchemas: Record<string, JsonSchema> = {
     required: ['name', 'platform', 'backend', 'max_batch_size', 'input', 'output'],
   },
   WebSocketServerMessage: {
-    description: 'A text message from the server on a WebSocket: one response, or an error.',
-    anyOf: [ref('InferenceResponse'), ref('Error')],
+    description:
+      'A text message from the server on a WebSocket: one response, or an error (with the `id` of ' +
+      'the request it answers when the session goes on).',
+    anyOf: [ref('InferenceResponse'), { allOf: [ref('Error')], properties: { id: { type: 'string' } } }],
   },
 };
