@@ -1,12 +1,13 @@
 import compression from 'compression';
-import cors from 'cors';
 import express, { type Express } from 'express';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
-import type { CorsSettings, ServerSettings } from '../settings/server-settings.js';
+import type { ServerSettings } from '../settings/server-settings.js';
 import type { InferenceStatistics } from '../statistics.js';
+import { corsMiddleware } from './cors.js';
+import { addDocsRoutes } from './docs-routes.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
 import { addExtensionRoutes } from './extension-routes.js';
 import { addHealthRoutes } from './health-routes.js';
@@ -29,7 +30,7 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
+  if (settings.cors_settings) app.use(corsMiddleware(settings.cors_settings));
   if (settings.gzip_enabled) {
     const compress = compression({ filter: compressible });
     // Only clients that accept an encoding pay for the compression middleware's wrapping.
@@ -47,24 +48,16 @@ export function createRestApp(options: RestAppOptions): Express {
   });
   router.use('/v2/repository', express.json({ limit: '1mb', type: () => true, strict: false }));
   addRepositoryRoutes(router, options.repository);
+  addDocsRoutes(router, {
+    dataplane: options.dataplane,
+    name: settings.server_name,
+    version: settings.server_version,
+  });
   app.use(router);
   if (settings.root_path && settings.root_path !== '/') app.use(settings.root_path, router);
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;
-}
-
-function corsOptions(cors: CorsSettings): cors.CorsOptions {
-  const origins: (string | RegExp)[] = [...cors.allow_origins];
-  if (cors.allow_origin_regex) origins.push(new RegExp(cors.allow_origin_regex));
-  return {
-    origin: origins.includes('*') ? '*' : origins,
-    credentials: cors.allow_credentials,
-    methods: cors.allow_methods.includes('*') ? undefined : cors.allow_methods,
-    allowedHeaders: cors.allow_headers.includes('*') ? undefined : cors.allow_headers,
-    exposedHeaders: cors.expose_headers,
-    maxAge: cors.max_age,
-  };
 }
 
 /**

@@ -6,7 +6,8 @@ import type { RepositoryHandlers } from '../repository-handlers.js';
 export function addRepositoryRoutes(router: Router, repository: RepositoryHandlers): void {
   router.post('/v2/repository/index', async (req, res) => {
     const body = (req.body ?? {}) as { ready?: unknown };
-    if (body.ready !== undefined && typeof body.ready !== 'boolean') {
+    // null is "absent", as MLServer's RepositoryIndexRequest has it.
+    if (body.ready !== undefined && body.ready !== null && typeof body.ready !== 'boolean') {
       throw new InvalidInputError("'ready' must be a boolean");
     }
     res.json(await repository.index({ readyOnly: body.ready === true }));

@@ -21,6 +21,8 @@ export function compileSettingsValidator<T>(
   unbuilt: readonly UnbuiltFeature[],
 ): SettingsValidator<T> {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  // A regular expression the server compiles (cors_settings.allow_origin_regex): refused at start-up.
+  ajv.addFormat('regex', { type: 'string', validate: isRegex });
   const check = ajv.compile(schema);
   return {
     validate(value: unknown, file: string): T {
@@ -32,6 +34,15 @@ export function compileSettingsValidator<T>(
       return deepFreeze(copy) as T;
     },
   };
+}
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describeError(error: ErrorObject): string {

@@ -111,7 +111,7 @@ export const serverSettingsSchema: SchemaObject = {
       additionalProperties: false,
       properties: {
         allow_origins: { ...stringList, default: [] },
-        allow_origin_regex: { type: ['string', 'null'], default: null },
+        allow_origin_regex: { type: ['string', 'null'], format: 'regex', default: null },
         allow_credentials: { type: 'boolean', default: false },
         allow_methods: { ...stringList, default: ['GET'] },
         allow_headers: { ...stringList, default: [] },
