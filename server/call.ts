@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InferenceContext } from './context.js';
+import type { ModelRef } from './model-ref.js';
 import { CancelledError, DeadlineExceededError, type InferenceServerError } from './errors.js';
 
 /** The transports a call can come from (labels for logs and metrics). */
@@ -8,12 +9,26 @@ export type Transport = 'rest' | 'sse' | 'grpc' | 'ws';
 /** What an adapter knows about a call when it starts: all the core needs from the wire. */
 export interface CallOrigin {
   transport: Transport;
+  /** What was called, for logs and metrics: a route (`POST /v2/models/{m}/infer`) or an RPC. */
+  operation?: string;
   /** Request headers or metadata, lower-case names. */
   headers: Readonly<Record<string, string>>;
   /** The id the request body or message carries, if any. */
   bodyId?: unknown;
   /** When the call must be over (epoch milliseconds): a gRPC deadline. */
   deadline?: number;
+}
+
+/**
+ * What observes calls (metrics, access logs, tracing): told once when a call starts, at each
+ * response it sends, and once when it ends. Everything else is on the call itself: transport,
+ * operation, model, id, headers, timings, responses, bytes out, the transport's status and the
+ * error that ended it. One place in the core, so a new transport gets observation for free.
+ */
+export interface CallObserver {
+  onCallStart?(call: Call): void;
+  onCallResponse?(call: Call): void;
+  onCallEnd?(call: Call): void;
 }
 
 /** A deadline that passed within this much of its time is reported as a deadline, not a cancel. */
@@ -30,7 +45,25 @@ const DEADLINE_SLACK_MS = 5;
 export class Call {
   readonly id: string;
   readonly transport: Transport;
+  readonly operation: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** When the call started (`performance.now()`), and its wall-clock time. */
+  readonly startedAt = performance.now();
+  readonly startedAtDate = Date.now();
+  /** The model version it reached, once the core resolved it. */
+  model: ModelRef | undefined;
+  /** Unary inference or a session. */
+  kind: 'unary' | 'session' | undefined;
+  /** The error the call failed with, as the core or the adapter saw it. */
+  error: InferenceServerError | undefined;
+  /** Responses sent, and when the first and the last were (`performance.now()`). */
+  responses = 0;
+  firstResponseAt: number | undefined;
+  lastResponseAt: number | undefined;
+  /** Bytes the adapter wrote for the call (body, events, messages). */
+  bytesOut = 0;
+  /** The transport's own outcome: an HTTP status, a gRPC status code, a WebSocket close code. */
+  status: number | undefined;
   private readonly controller = new AbortController();
   private readonly deadline: number | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -40,8 +73,10 @@ export class Call {
   constructor(
     origin: CallOrigin,
     private readonly shutdown: AbortSignal,
+    private readonly observer?: CallObserver,
   ) {
     this.transport = origin.transport;
+    this.operation = origin.operation ?? origin.transport;
     this.headers = origin.headers;
     this.id = requestId(origin.bodyId, origin.headers);
     this.deadline =
@@ -55,6 +90,21 @@ export class Call {
         Math.max(0, this.deadline - Date.now()),
       );
     }
+    observer?.onCallStart?.(this);
+  }
+
+  /** A response went out (the core calls this once per response it hands the adapter). */
+  responded(): void {
+    const now = performance.now();
+    this.responses++;
+    this.firstResponseAt ??= now;
+    this.lastResponseAt = now;
+    this.observer?.onCallResponse?.(this);
+  }
+
+  /** Records the error the call failed with (the first one counts). */
+  failed(error: InferenceServerError): void {
+    this.error ??= error;
   }
 
   /** Fires when the call must stop; its reason is an `InferenceServerError`. */
@@ -74,7 +124,10 @@ export class Call {
 
   /** Stops the call: the runtime's signal fires with `reason`. Once; later calls do nothing. */
   abort(reason: InferenceServerError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.controller.signal.aborted) {
+      this.controller.abort(reason);
+      this.failed(reason);
+    }
     this.release();
   }
 
@@ -92,10 +145,15 @@ export class Call {
     );
   }
 
-  /** The adapter is done with the call: timers and listeners are released; nothing is aborted. */
+  /**
+   * The adapter is done with the call (its response is written, or the client is gone): timers
+   * and listeners are released, nothing is aborted, observers see the call's outcome. Once.
+   */
   end(): void {
+    if (this.ended) return;
     this.ended = true;
     this.release();
+    this.observer?.onCallEnd?.(this);
   }
 
   private release(): void {

@@ -1,6 +1,6 @@
 import { Admission } from './admission.js';
 import { frameRequest } from './binary-frame.js';
-import { Call, type CallOrigin } from './call.js';
+import { Call, type CallObserver, type CallOrigin } from './call.js';
 import {
   CancelledError,
   InferenceServerError,
@@ -9,6 +9,7 @@ import {
   ModelNotReadyError,
   UnavailableError,
 } from './errors.js';
+import type { ModelRef } from './model-ref.js';
 import type { ModelSlot } from './model-slot.js';
 import { completeResponse, prepareRequest } from './prepare-request.js';
 import type { ModelLease, ModelRegistry } from './registry.js';
@@ -59,11 +60,7 @@ export const BUILTIN_EXTENSIONS = [
   'statistics',
 ] as const;
 
-/** Which model a call addresses. */
-export interface ModelRef {
-  name: string;
-  version?: string | undefined;
-}
+export type { ModelRef } from './model-ref.js';
 
 /**
  * The transport-agnostic core: health, metadata, unary and streaming inference. REST, gRPC and
@@ -82,6 +79,8 @@ export class DataPlane {
     private readonly observer?: InferenceObserver,
     /** Fires when shutdown's grace period ends: every call and session still running is aborted. */
     private readonly shutdown: AbortSignal = new AbortController().signal,
+    /** Sees every call start, respond and end (metrics, access logs, tracing). */
+    private readonly callObserver?: CallObserver,
   ) {
     this.admission = new Admission(settings.max_inflight_requests);
     this.sessions = new SessionTable(settings.max_sessions);
@@ -167,7 +166,7 @@ export class DataPlane {
    * The adapter reports a client that left with `call.clientGone()` and ends it with `call.end()`.
    */
   call(origin: CallOrigin): Call {
-    return new Call(origin, this.shutdown);
+    return new Call(origin, this.shutdown, this.callObserver);
   }
 
   /**
@@ -176,6 +175,8 @@ export class DataPlane {
    */
   async infer(ref: ModelRef, body: unknown, call: Call): Promise<InferenceResponse> {
     const started = performance.now();
+    call.model = ref;
+    call.kind = 'unary';
     let lease: ModelLease | undefined;
     let admitted: (() => void) | undefined;
     try {
@@ -195,9 +196,11 @@ export class DataPlane {
       const result = completeResponse(response, lease.slot, request.id);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started));
       this.timed(lease.slot, 'infer', marks);
+      call.responded();
       return result;
     } catch (err) {
       const error = normalise(err, call.signal);
+      call.failed(error);
       this.observer?.onInferenceDone(ref.name, 'infer', seconds(started), error);
       if (lease) this.timed(lease.slot, 'infer', { start: started, leased: started }, error);
       throw error;
@@ -215,6 +218,8 @@ export class DataPlane {
    * found by that id while it is open.
    */
   openSession(ref: ModelRef, call: Call, options: { id?: string } = {}): Session {
+    call.model = ref;
+    call.kind = 'session';
     this.assertAccepting();
     const started = performance.now();
     const admitted = this.admission.admit();
@@ -232,11 +237,13 @@ export class DataPlane {
         kind: 'stream',
         lease,
         parent: call.signal,
+        call,
         headers: call.headers,
         requestId: call.id,
         queueSize: this.settings.session_queue_size,
         idleTimeoutMs: idleMs(this.settings.session_idle_timeout),
         onEnd: (error) => {
+          if (error) call.failed(error);
           release();
           admitted();
           if (options.id !== undefined) this.sessions.delete(slot, id, opened);
@@ -257,7 +264,9 @@ export class DataPlane {
       giveBack?.();
       lease?.release();
       admitted();
-      throw normalise(err, call.signal);
+      const error = normalise(err, call.signal);
+      call.failed(error);
+      throw error;
     }
   }
 

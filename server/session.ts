@@ -1,4 +1,5 @@
 import { BoundedQueue } from './bounded-queue.js';
+import type { Call } from './call.js';
 import type { InferenceContext } from './context.js';
 import {
   DeadlineExceededError,
@@ -32,6 +33,8 @@ export interface SessionInit {
   lease: ModelLease;
   /** Fires when the session must stop from outside: the call's signal, or the server's shutdown. */
   parent: AbortSignal;
+  /** The call the session serves (streams): told of each response. Sequences have none. */
+  call?: Call;
   headers: Readonly<Record<string, string>>;
   /** The id of requests that carry none (the call's). */
   requestId: string;
@@ -168,6 +171,7 @@ export class Session {
     let count = 0;
     for await (const response of untilAborted(responses, this.signal)) {
       this.touch();
+      this.init.call?.responded();
       yield { response: completeResponse(response, this.slot, this.firstId) };
       // A runtime that yields without ever waiting on I/O would keep the event loop in
       // microtasks: let I/O (a client closing, health checks, other sessions) in now and then.
@@ -188,6 +192,7 @@ export class Session {
         const raw = await untilAbortedPromise(model.predict(step, this.context(request.id)), this.signal);
         const response = completeResponse(raw, this.slot, request.id);
         this.touch();
+        this.init.call?.responded();
         yield { response: state.active ? state.update(response, hidden) : response };
       } catch (err) {
         if (this.signal.aborted) throw this.signal.reason;

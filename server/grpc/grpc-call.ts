@@ -12,13 +12,20 @@ export interface SurfaceCall {
 /**
  * Starts the core's call for a gRPC call: its metadata as headers, the message's id and the
  * deadline go to the core; grpc-js's `cancelled` (a client cancel, or the deadline it enforces)
- * is reported as the client gone. End the returned call when the handler is done.
+ * is reported as the client gone. Record the gRPC status code on the call and end it when the
+ * handler is done.
  */
-export function startCall(dataplane: DataPlane, grpcCall: SurfaceCall, bodyId?: string): Call {
+export function startCall(
+  dataplane: DataPlane,
+  grpcCall: SurfaceCall,
+  operation: string,
+  bodyId?: string,
+): Call {
   const deadline = grpcCall.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   const call = dataplane.call({
     transport: 'grpc',
+    operation,
     headers: metadataHeaders(grpcCall.metadata),
     bodyId,
     deadline: Number.isFinite(at) ? at : undefined,

@@ -1,4 +1,4 @@
-import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
+import { type handleBidiStreamingCall, type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { InvalidInputError } from '../errors.js';
 import { takeResponseHeaders } from '../response-headers.js';
 import { feedSession } from '../session.js';
@@ -31,7 +31,7 @@ export function mlserverStreamHandler(
 
 async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void> {
   const { dataplane, logger } = options;
-  const call = startCall(dataplane, grpcCall);
+  const call = startCall(dataplane, grpcCall, 'ModelStreamInfer');
   try {
     const incoming = incomingMessages<ProtoInferRequest>(grpcCall, call.signal)[Symbol.asyncIterator]();
     const head = await incoming.next();
@@ -57,8 +57,11 @@ async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void>
       void outputs.return?.();
     }
     grpcCall.end();
+    call.status = status.OK;
   } catch (err) {
-    if (!grpcCall.destroyed) grpcCall.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
+    const error = toServiceError(err, logger, 'ModelStreamInfer');
+    call.status = error.code;
+    if (!grpcCall.destroyed) grpcCall.emit('error', error);
   } finally {
     call.end();
   }

@@ -1,4 +1,4 @@
-import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
+import { type handleBidiStreamingCall, type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Call as CoreCall } from '../call.js';
 import { sequenceParams } from '../sequence-params.js';
 import { takeResponseHeaders } from '../response-headers.js';
@@ -38,7 +38,7 @@ export function tritonStreamHandler(
 async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void> {
   const { logger, dataplane } = options;
   const statusErrors = grpcCall.metadata.get(TRITON_GRPC_ERROR)[0]?.toString().toLowerCase() === 'true';
-  const call = startCall(dataplane, grpcCall);
+  const call = startCall(dataplane, grpcCall, 'ModelStreamInfer (Triton)');
   const writer = new StreamWriter(grpcCall, call.signal);
   try {
     for await (const message of incomingMessages<ProtoInferRequest>(grpcCall, call.signal)) {
@@ -51,8 +51,11 @@ async function serve(grpcCall: Call, options: GrpcHandlerOptions): Promise<void>
       }
     }
     grpcCall.end();
+    call.status = status.OK;
   } catch (err) {
-    if (!grpcCall.destroyed) grpcCall.emit('error', toServiceError(err, logger, 'ModelStreamInfer'));
+    const error = toServiceError(err, logger, 'ModelStreamInfer');
+    call.status = error.code;
+    if (!grpcCall.destroyed) grpcCall.emit('error', error);
   } finally {
     call.end();
   }

@@ -1,4 +1,6 @@
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { InferenceServerError } from '../errors.js';
+import { GRPC_STATUS } from './grpc-status.js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
@@ -46,13 +48,17 @@ export function unaryHandlers(
     })),
     ModelInfer: unary('ModelInfer', logger, async (call) => {
       const message = call.request as ProtoInferRequest;
-      const core = startCall(dataplane, call, message.id);
+      const core = startCall(dataplane, call, 'ModelInfer', message.id);
       try {
         const decoded = requestFromProto(message);
         const result = await dataplane.infer(decoded.ref, decoded.body, core);
         const { response, headers } = takeResponseHeaders(result);
         const raw = decoded.raw || flavour === 'triton';
+        core.status = status.OK;
         return { reply: responseToProto(response, raw), metadata: headersMetadata(headers) };
+      } catch (err) {
+        core.status = GRPC_STATUS[InferenceServerError.from(err).code];
+        throw err;
       } finally {
         core.end();
       }

@@ -38,24 +38,25 @@ export function serveConnection(
 ): void {
   let over = false;
   ws.on('error', () => undefined);
-  ws.on('close', () => {
+  ws.on('close', (code: number) => {
     if (!over) call.clientGone();
+    call.status ??= code;
     call.end();
   });
-  readRequests(ws, session, options);
-  void writeResponses(ws, session, options).finally(() => {
+  readRequests(ws, session, call, options);
+  void writeResponses(ws, session, call, options).finally(() => {
     over = true;
   });
 }
 
-function readRequests(ws: WebSocket, session: Session, options: WsConnectionOptions): void {
+function readRequests(ws: WebSocket, session: Session, call: Call, options: WsConnectionOptions): void {
   let backlog = 0;
   let chain = Promise.resolve();
   ws.on('message', (data: RawData, isBinary: boolean) => {
     backlog++;
     if (backlog >= PAUSE_AT && !ws.isPaused) ws.pause();
     chain = chain
-      .then(() => handleMessage(ws, session, bytesOf(data), isBinary, options))
+      .then(() => handleMessage(ws, session, call, bytesOf(data), isBinary, options))
       .finally(() => {
         backlog--;
         if (ws.isPaused && backlog < PAUSE_AT) ws.resume();
@@ -66,6 +67,7 @@ function readRequests(ws: WebSocket, session: Session, options: WsConnectionOpti
 async function handleMessage(
   ws: WebSocket,
   session: Session,
+  call: Call,
   bytes: Uint8Array,
   isBinary: boolean,
   options: WsConnectionOptions,
@@ -85,35 +87,46 @@ async function handleMessage(
   } catch (err) {
     if (session.signal.aborted) return;
     const error = InferenceServerError.from(err);
-    await sendText(
-      ws,
-      JSON.stringify(typeof id === 'string' ? { error: error.message, id } : { error: error.message }),
+    const text = JSON.stringify(
+      typeof id === 'string' ? { error: error.message, id } : { error: error.message },
     );
+    call.bytesOut += text.length;
+    await sendText(ws, text);
   }
 }
 
-async function writeResponses(ws: WebSocket, session: Session, options: WsConnectionOptions): Promise<void> {
+async function writeResponses(
+  ws: WebSocket,
+  session: Session,
+  call: Call,
+  options: WsConnectionOptions,
+): Promise<void> {
+  const send = (text: string) => {
+    call.bytesOut += text.length;
+    return sendText(ws, text);
+  };
   let code = WS_NORMAL_CLOSE;
   let reason = 'session ended';
   try {
     for await (const output of session.responses) {
       if (ws.readyState !== ws.OPEN) break;
       if (output.error) {
-        await sendText(ws, JSON.stringify({ error: output.error.message, id: output.requestId }));
+        await send(JSON.stringify({ error: output.error.message, id: output.requestId }));
         continue;
       }
       const { response } = takeResponseHeaders(output.response);
-      await sendText(ws, JSON.stringify(toJsonResponse(response)));
+      await send(JSON.stringify(toJsonResponse(response)));
     }
   } catch (err) {
     const error = InferenceServerError.from(err);
     if (error.code !== 'cancelled') {
       options.logger.debug(`WebSocket session ${session.id} ended: ${error.message}`);
-      await sendText(ws, JSON.stringify({ error: error.message }));
+      await send(JSON.stringify({ error: error.message }));
     }
     code = WS_CLOSE_CODE[error.code];
     reason = error.message;
   } finally {
+    call.status = code;
     if (ws.readyState === ws.OPEN) ws.close(code, closeReason(reason));
   }
 }

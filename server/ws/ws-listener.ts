@@ -67,11 +67,18 @@ export class WsListener {
     let call: Call | undefined;
     let session: Session;
     try {
-      call = dataplane.call({ transport: 'ws', headers: headerRecord(req.headers) });
+      call = dataplane.call({
+        transport: 'ws',
+        operation: 'GET /v2/models/:name/infer_stream (WebSocket)',
+        headers: headerRecord(req.headers),
+      });
       session = dataplane.openSession(target.ref, call, { id: target.sessionId });
     } catch (err) {
-      call?.end();
       const error = InferenceServerError.from(err);
+      if (call) {
+        call.status = HTTP_STATUS[error.code];
+        call.end();
+      }
       refuse(socket, HTTP_STATUS[error.code], error.message);
       return;
     }
