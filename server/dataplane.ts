@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   isInferenceServerError,
   ModelNotReadyError,
+  NotFoundError,
   UnavailableError,
 } from './errors.js';
 import type { ModelRef } from './model-ref.js';
@@ -18,7 +19,7 @@ import { SequenceRun } from './sequences.js';
 import { Session } from './session.js';
 import { type SessionEntry, SessionTable } from './session-table.js';
 import type { ServerSettings } from './settings/server-settings.js';
-import { untilAbortedPromise } from './stream-utils.js';
+import { untilAborted, untilAbortedPromise } from './stream-utils.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata } from './types.js';
 
 /** Observes inference calls (metrics). */
@@ -268,6 +269,20 @@ export class DataPlane {
       call.failed(error);
       throw error;
     }
+  }
+
+  /**
+   * The responses of an open session of a model, as another client sees them (see
+   * `Session.tap`): a session opened with an id (WebSocket `?session_id=`) or a sequence. An id
+   * that is not open is a 404.
+   */
+  subscribe(ref: ModelRef, sessionId: string, call: Call): AsyncIterable<InferenceResponse> {
+    call.model = ref;
+    call.kind = 'session';
+    const slot = this.registry.get(ref.name, ref.version);
+    const entry = this.sessions.get(slot, sessionId);
+    if (!entry) throw new NotFoundError(`model '${ref.name}' has no open session '${sessionId}'`);
+    return untilAborted(entry.session.tap(), call.signal);
   }
 
   /** A request made of one binary frame for a session's model (see `frameRequest`). */

@@ -75,6 +75,7 @@ export class Session {
   private firstId: string | undefined;
   private over = false;
   private started = false;
+  private readonly taps = new Set<BoundedQueue<InferenceResponse>>();
 
   constructor(init: SessionInit) {
     this.init = init;
@@ -129,6 +130,30 @@ export class Session {
   }
 
   /**
+   * A copy of every response from now on, for another client (a page that shows the transcripts
+   * of audio another connection streams in). A subscriber that falls `capacity` responses behind
+   * is dropped (its next read throws 429) rather than slowing the session; it ends when the
+   * session does.
+   */
+  tap(capacity = 256): AsyncIterable<InferenceResponse> {
+    const queue = new BoundedQueue<InferenceResponse>(capacity);
+    if (this.over) queue.end();
+    else this.taps.add(queue);
+    return {
+      [Symbol.asyncIterator]: () => {
+        const iterator = queue[Symbol.asyncIterator]();
+        return {
+          next: () => iterator.next(),
+          return: async () => {
+            this.taps.delete(queue);
+            return iterator.return!();
+          },
+        };
+      },
+    };
+  }
+
+  /**
    * Stops the session now: the runtime's signal fires with `reason`. A session whose responses
    * nobody has started reading (a handshake that failed) is over at once.
    */
@@ -172,7 +197,7 @@ export class Session {
     for await (const response of untilAborted(responses, this.signal)) {
       this.touch();
       this.init.call?.responded();
-      yield { response: completeResponse(response, this.slot, this.firstId) };
+      yield { response: this.share(completeResponse(response, this.slot, this.firstId)) };
       // A runtime that yields without ever waiting on I/O would keep the event loop in
       // microtasks: let I/O (a client closing, health checks, other sessions) in now and then.
       if (++count % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -193,12 +218,24 @@ export class Session {
         const response = completeResponse(raw, this.slot, request.id);
         this.touch();
         this.init.call?.responded();
-        yield { response: state.active ? state.update(response, hidden) : response };
+        yield { response: this.share(state.active ? state.update(response, hidden) : response) };
       } catch (err) {
         if (this.signal.aborted) throw this.signal.reason;
         yield { error: this.normalise(err), requestId: request.id ?? this.init.requestId };
       }
     }
+  }
+
+  /** Hands a response to the subscribers; one that cannot take it is dropped. */
+  private share(response: InferenceResponse): InferenceResponse {
+    for (const tap of this.taps) {
+      if (tap.offer(response)) continue;
+      this.taps.delete(tap);
+      tap.fail(
+        new OverloadedError(`a subscriber of session '${this.id}' fell ${tap.capacity} responses behind and was dropped`),
+      );
+    }
+    return response;
   }
 
   private context(requestId: string | undefined): InferenceContext {
@@ -226,6 +263,8 @@ export class Session {
     clearTimeout(this.idleTimer);
     this.init.parent.removeEventListener('abort', this.onParentAbort);
     this.queue.fail(error ?? new InvalidInputError(`session '${this.id}' has ended`));
+    for (const tap of this.taps) tap.end();
+    this.taps.clear();
     this.init.lease.release();
     this.init.onEnd(error);
   }

@@ -79,6 +79,8 @@ const CALLS: Call[] = [
   { method: 'post', path: '/v2/models/text-stream/generate_stream', body: prompt },
   { method: 'post', path: '/v2/models/versioned/versions/1/infer_stream', body: prompt },
   { method: 'post', path: '/v2/models/versioned/versions/2/generate_stream', body: prompt },
+  { method: 'get', path: '/v2/models/sum/sessions/none-open/events' },
+  { method: 'get', path: '/v2/models/versioned/versions/2/sessions/none-open/events' },
   { method: 'post', path: '/v2/models/nope/infer_stream', body: prompt },
   { method: 'post', path: '/v2/repository/index', body: {} },
   { method: 'post', path: '/v2/repository/index', body: { ready: null } },

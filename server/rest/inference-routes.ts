@@ -93,11 +93,32 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     }
   };
 
+  /** Another client's view of an open session: its responses as Server-Sent Events. */
+  const subscribe = async (req: Request, res: Response): Promise<void> => {
+    const ref = modelRef(req);
+    const call = startCall(dataplane, 'sse', req, res, undefined);
+    const responses = dataplane.subscribe(ref, String(req.params.session), call);
+    const sse = await SseWriter.open(req, res, {});
+    try {
+      for await (const result of responses) {
+        const { response } = takeResponseHeaders(result);
+        await sse.send(JSON.stringify(toJsonResponse(response)), call.signal);
+        if (!sse.connected) break;
+      }
+    } catch (err) {
+      const error = InferenceServerError.from(err);
+      if (sse.connected && error.code !== 'cancelled') await sse.sendError(error.message, call.signal);
+    } finally {
+      sse.end();
+    }
+  };
+
   const readBody = inferenceBodyReader(options.bodyLimit);
   router.post(modelPaths('/infer'), readBody, unary);
   router.post(modelPaths('/generate'), readBody, unary);
   router.post(modelPaths('/infer_stream'), readBody, streaming);
   router.post(modelPaths('/generate_stream'), readBody, streaming);
+  router.get(modelPaths('/sessions/:session/events'), subscribe);
 }
 
 function bodyId(body: unknown): unknown {

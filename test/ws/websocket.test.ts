@@ -91,6 +91,31 @@ describe('WebSocket sessions (GET …/infer_stream with Upgrade)', () => {
     expect(Object.values(aborted)).toContain('client disconnected');
   });
 
+  test('a second client follows a named session over SSE (audio in on one connection, results out on another)', async () => {
+    const socket = connect(url('echo-stream', '?session_id=shared-1'));
+    await socket.opened;
+    // Once the follower has the response head, it is subscribed.
+    const res = await fetch(`${running.url}/v2/models/echo-stream/sessions/shared-1/events`);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events: string[] = [];
+    const follower = (async () => {
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of res.body!) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true });
+        events.push(...text.split('\n\n').slice(0, -1));
+        text = text.split('\n\n').at(-1)!;
+      }
+    })();
+    socket.ws.send(JSON.stringify({ id: 'w', parameters: { repeat: 3 }, inputs: [x(9)] }));
+    socket.ws.send('');
+    expect(await socket.rest()).toHaveLength(3);
+    await follower;
+    expect(events.map((e) => JSON.parse(e.replace(/^data: /, '')).parameters.index)).toEqual([0, 1, 2]);
+    const missing = await fetch(`${running.url}/v2/models/echo-stream/sessions/shared-1/events`);
+    expect(missing.status).toBe(404);
+  });
+
   test('refusals come before the handshake, with the REST statuses', async () => {
     await expect(connect(url('nope')).opened).rejects.toEqual({
       status: 404,

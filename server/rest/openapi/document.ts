@@ -67,6 +67,13 @@ const PARAMETERS: Record<string, JsonSchema> = {
     description: 'Names the session, so that another connection can find it.',
     schema: { type: 'string' },
   },
+  SessionPath: {
+    name: 'session',
+    in: 'path',
+    required: true,
+    description: 'The id of an open session: a WebSocket opened with `?session_id=`, or a sequence.',
+    schema: { type: 'string' },
+  },
   RequestId: header('x-request-id', 'The request id when the body has no `id`.', { type: 'string' }),
   Upgrade: header('Upgrade', 'Asks for the WebSocket upgrade.', { type: 'string', const: 'websocket' }, true),
   SecWebSocketKey: header('Sec-WebSocket-Key', 'The WebSocket handshake key.', { type: 'string' }, true),
@@ -111,7 +118,12 @@ const EXAMPLES: Record<string, JsonSchema> = {
 };
 
 function pathParameters(expressPath: string): string[] {
-  const names: Record<string, string> = { name: 'ModelName', version: 'ModelVersion', file: 'SwaggerUiFile' };
+  const names: Record<string, string> = {
+    name: 'ModelName',
+    version: 'ModelVersion',
+    file: 'SwaggerUiFile',
+    session: 'SessionPath',
+  };
   return [...expressPath.matchAll(/:(\w+)/g)].map((m) => names[m[1]!]!).filter(Boolean);
 }
 

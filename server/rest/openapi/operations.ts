@@ -271,6 +271,18 @@ export const OPERATIONS: readonly RouteOperation[] = [
     },
   ]),
   {
+    method: 'get',
+    path: '/sessions/:session/events',
+    model: true,
+    operationId: 'model_session_events',
+    tag: 'streaming',
+    summary: "Another client's view of an open session: its responses as Server-Sent Events",
+    description:
+      'Every response the session produces from now on, as `data:` events (audio in over a WebSocket, transcripts out to a page). A subscriber that falls 256 responses behind gets a final `event: error`; the stream ends with the session.',
+    responses: { '200': sseResponse },
+    errors: [404, 500],
+  },
+  {
     method: 'post',
     path: '/v2/repository/index',
     operationId: 'repository_index',
