@@ -1,12 +1,15 @@
 import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
+import type { AccessControl } from '../access.js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
 import type { CorsSettings, ServerSettings } from '../settings/server-settings.js';
 import type { InferenceStatistics } from '../statistics.js';
+import { accessMiddleware } from './access-middleware.js';
+import { drainMiddleware } from './drain-middleware.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
 import { addExtensionRoutes } from './extension-routes.js';
 import { addHealthRoutes } from './health-routes.js';
@@ -23,6 +26,10 @@ export interface RestAppOptions {
   logger: Logger;
   /** Fires when shutdown's grace period ends: aborts every request still running. */
   shutdown: AbortSignal;
+  /** Who may call which route (tokens, load/unload switch). */
+  access: AccessControl;
+  /** Fires when shutdown begins: new requests get 503 and every answer closes its connection. */
+  draining: AbortSignal;
 }
 
 /** Builds the express app: the v2 REST routes (also under `root_path`), JSON errors everywhere. */
@@ -31,6 +38,7 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(drainMiddleware(options.draining));
   if (settings.cors_settings) app.use(cors(corsOptions(settings.cors_settings)));
   if (settings.gzip_enabled) {
     const compress = compression({ filter: compressible });
@@ -38,6 +46,7 @@ export function createRestApp(options: RestAppOptions): Express {
     app.use((req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next()));
   }
   const router = express.Router();
+  router.use(accessMiddleware(options.access, settings.cors_settings));
   addExtensionRoutes(router, options.statistics, options.modelConfigs);
   addHealthRoutes(router, options.dataplane);
   // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content

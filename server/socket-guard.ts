@@ -1,0 +1,69 @@
+import type { Server, Socket } from 'node:net';
+import type { Logger } from './logger.js';
+
+/** How a listening socket server guards itself against connection floods. */
+export interface SocketGuardOptions {
+  /** What the port serves, for log lines ("HTTP", "gRPC"). */
+  what: string;
+  /** The setting that caps connections, named in the log line when it drops one. */
+  setting: string;
+  /** Open connections allowed at once; beyond it Node closes new ones as they arrive. Null: no cap. */
+  maxConnections: number | null;
+  /** A new connection must have sent `greetingBytes` bytes within this many milliseconds. */
+  greetingTimeoutMs: number;
+  /** Bytes that make a greeting: 1 for HTTP/1.1 (its header timeout does the rest), 24 for HTTP/2's preface. */
+  greetingBytes: number;
+  logger: Logger;
+}
+
+/** The sockets a guarded server holds open, for shutdown. */
+export interface GuardedSockets {
+  /** Sockets currently open. */
+  readonly open: ReadonlySet<Socket>;
+  /** Destroys every socket still open. */
+  destroyAll(): void;
+}
+
+/** Log lines about dropped connections: at most one per this many milliseconds. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Caps a server's open connections (`net.Server.maxConnections`: a connection over the cap is
+ * closed as soon as it is accepted, so it costs a file descriptor for an instant only) and
+ * closes connections that do not greet in time: a client that connects and sends nothing, or
+ * fewer bytes than a greeting, is cut after `greetingTimeoutMs` instead of holding a descriptor
+ * until some later timeout. Works on the raw TCP socket, so it sees every connection, TLS or not.
+ */
+export function guardSockets(server: Server, options: SocketGuardOptions): GuardedSockets {
+  if (options.maxConnections !== null) server.maxConnections = options.maxConnections;
+  const open = new Set<Socket>();
+  let dropped = 0;
+  let lastLog = 0;
+  server.on('drop', () => {
+    dropped++;
+    const now = Date.now();
+    if (now - lastLog < DROP_LOG_INTERVAL_MS) return;
+    lastLog = now;
+    options.logger.warn(
+      `${options.what}: ${dropped} connection(s) refused: ${options.maxConnections} are open (setting ${options.setting})`,
+    );
+    dropped = 0;
+  });
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    const timer = setTimeout(() => {
+      if (socket.bytesRead < options.greetingBytes) socket.destroy();
+    }, options.greetingTimeoutMs);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      open.delete(socket);
+    });
+  });
+  return {
+    open,
+    destroyAll() {
+      for (const socket of open) socket.destroy();
+    },
+  };
+}
