@@ -89,16 +89,27 @@ export class RuntimeLoader {
   }
 }
 
+/**
+ * The module file of `module.Export`: dots as folders first, then the module part as written
+ * (`my.model.ts`). A candidate outside what the policy allows is never tried; when nothing
+ * allowed exists and some candidate was outside, that is the error (not "no such file").
+ */
 async function findModuleFile(
   settings: ModelSettings,
   modulePart: string,
   policy: ModelFilesPolicy,
 ): Promise<string | undefined> {
-  const candidates = [modulePart.replaceAll('.', path.sep), modulePart];
-  for (const candidate of candidates) {
-    const what = `implementation '${settings.implementation}'`;
+  const what = `implementation '${settings.implementation}'`;
+  let outside: unknown;
+  for (const candidate of [modulePart.replaceAll('.', path.sep), modulePart]) {
     for (const extension of SOURCE_EXTENSIONS) {
-      const file = resolveInside(settings, candidate + extension, what, policy);
+      let file: string;
+      try {
+        file = resolveInside(settings, candidate + extension, what, policy);
+      } catch (err) {
+        outside ??= err;
+        continue;
+      }
       try {
         await access(file);
         return file;
@@ -107,5 +118,6 @@ async function findModuleFile(
       }
     }
   }
+  if (outside) throw outside;
   return undefined;
 }
