@@ -143,14 +143,17 @@ export class InferenceServer {
     };
     const http = await listen(this.http.server, host, http_port).catch(named('HTTP', 'http_port', http_port));
     this.logger.info(`HTTP server running on ${this.tls ? 'https' : 'http'}://${host}:${http}`);
+    const overTls = this.tls ? (this.tls.ca ? ' over mutual TLS' : ' over TLS') : '';
     const grpc = await this.grpcListener.start(host, grpc_port).catch(named('gRPC', 'grpc_port', grpc_port));
-    this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)`);
+    this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)${overTls}`);
     let grpcTriton: number | undefined;
     if (this.grpcTritonListener && grpc_triton_port !== null) {
       grpcTriton = await this.grpcTritonListener
         .start(host, grpc_triton_port)
         .catch(named('gRPC (Triton flavour)', 'grpc_triton_port', grpc_triton_port));
-      this.logger.info(`gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)`);
+      this.logger.info(
+        `gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)${overTls}`,
+      );
     }
     let metrics: number | undefined;
     if (this.metricsServer) {
