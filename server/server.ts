@@ -20,6 +20,7 @@ import { registerBuiltinRuntimes } from './builtin-runtimes.js';
 import { placeholderSettings } from './settings/model-settings.js';
 import { MODEL_ENV_SOURCE } from './settings/model-settings-env.js';
 import type { ServerSettings } from './settings/server-settings.js';
+import { connectionCapWarning } from './socket-guard.js';
 import { InferenceStatistics } from './statistics.js';
 import { readTlsOptions } from './tls-options.js';
 
@@ -164,6 +165,12 @@ export class InferenceServer {
         `Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`,
       );
     }
+    const capWarning = connectionCapWarning([
+      this.settings.http_max_connections,
+      ...(grpcTriton === undefined ? [] : [this.settings.grpc_max_connections]),
+      this.settings.grpc_max_connections,
+    ]);
+    if (capWarning) this.logger.warn(capWarning);
     if (this.settings.load_models_at_startup) {
       this.modelsLoading = this.loadAllModels();
       this.dataplane.holdReadinessUntil(this.modelsLoading);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from './logger.js';
 
@@ -66,4 +67,39 @@ export function guardSockets(server: Server, options: SocketGuardOptions): Guard
       for (const socket of open) socket.destroy();
     },
   };
+}
+
+/**
+ * The process's limit on open files (`ulimit -n`, soft), from `/proc/self/limits`; undefined
+ * where that file does not exist. Node raises the soft limit to the hard one at start-up.
+ */
+export function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s+/)[3]);
+    return Number.isFinite(soft) ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A warning when the connection caps of every listener, together, leave no room under the
+ * open-file limit: then a flood can still exhaust descriptors (model files, workers and the
+ * health check's own connection need some). Null caps count as unlimited.
+ */
+export function connectionCapWarning(
+  caps: readonly (number | null)[],
+  limit = openFileLimit(),
+): string | undefined {
+  if (limit === undefined) return undefined;
+  const reserve = 256;
+  if (caps.some((cap) => cap === null)) {
+    return `a listener has no connection cap (http_max_connections / grpc_max_connections null): a connection flood can use all ${limit} open files`;
+  }
+  const total = caps.reduce<number>((sum, cap) => sum + (cap ?? 0), 0);
+  if (total + reserve <= limit) return undefined;
+  return `the connection caps add up to ${total}, which leaves fewer than ${reserve} of the ${limit} open files (ulimit -n) for everything else: lower http_max_connections / grpc_max_connections or raise the limit`;
 }

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { call, clientFor } from '../grpc/harness.js';
 import { type CliServer, startCliServer } from '../helpers/cli-server.js';
-import { type FloodSocket, floodPort, openFileLimit, openIdleSocket } from '../helpers/idle-sockets.js';
+import { type FloodSocket, floodPort, openFileLimit, openIdleSocket } from '../../bench/load/idle-sockets.js';
 import { type RunningServer, startTestServer } from '../helpers/test-server.js';
 
 const REPO = path.resolve(import.meta.dirname, '../fixtures/security/repo');
