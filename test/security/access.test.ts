@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { AccessControl } from '../../server/access.js';
@@ -6,6 +7,10 @@ import { grpcScope } from '../../server/grpc/access-interceptor.js';
 import { restScope } from '../../server/rest/access-middleware.js';
 import { serverSettingsValidator } from '../../server/settings/server-settings.js';
 import { call, clientFor, type Harness, startServer, textInput } from '../grpc/harness.js';
+import { startCliServer } from '../helpers/cli-server.js';
+
+const REPO = path.resolve(import.meta.dirname, '../fixtures/security/repo');
+const Inference = clientFor('inference/dataplane.proto', 'inference.GRPCInferenceService');
 
 const INFER = 'inference-secret-0123456789';
 const ADMIN = 'admin-secret-0123456789';
@@ -312,4 +317,54 @@ describe('repository_load_unload: false', () => {
     expect((await call<{ models: unknown[] }>(h.mlserver, 'RepositoryIndex', {})).models.length).toBe(5);
     expect(await call(h.mlserver, 'ModelReady', { name: 'echo' })).toEqual({ ready: true });
   });
+});
+
+test('through the CLI: tokens from MLSERVER_* variables on REST and gRPC; the issue’s browser unload is refused', async () => {
+  const server = await startCliServer(REPO, {
+    models: ['wait'],
+    env: { MLSERVER_AUTH_INFERENCE_TOKENS: INFER, MLSERVER_AUTH_ADMIN_TOKENS: `["${ADMIN}"]` },
+  });
+  const client = new Inference(server.grpc, grpc.credentials.createInsecure());
+  try {
+    const infer = (headers: Record<string, string>) =>
+      fetch(`${server.http}/v2/models/wait/infer`, { method: 'POST', headers, body: '{"inputs":[]}' });
+    expect((await infer({})).status).toBe(401);
+    expect((await infer({ authorization: `Bearer ${INFER}` })).status).toBe(200);
+    expect((await fetch(`${server.http}/v2/health/ready`)).status).toBe(200);
+    const evil = await fetch(`${server.http}/v2/repository/models/wait/unload`, {
+      method: 'POST',
+      headers: {
+        origin: 'http://evil.example',
+        'content-type': 'text/plain',
+        authorization: `Bearer ${ADMIN}`,
+      },
+      body: '{}',
+    });
+    expect(evil.status).toBe(403);
+    const metadata = (token: string) => {
+      const m = new grpc.Metadata();
+      m.set('authorization', `Bearer ${token}`);
+      return m;
+    };
+    await expect(call(client, 'ModelInfer', { model_name: 'wait', inputs: [] })).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
+    expect(
+      await call(client, 'ModelInfer', { model_name: 'wait', inputs: [] }, { metadata: metadata(INFER) }),
+    ).toMatchObject({ model_name: 'wait' });
+    await expect(
+      call(client, 'RepositoryModelUnload', { model_name: 'wait' }, { metadata: metadata(INFER) }),
+    ).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect(await call(client, 'ServerReady', {})).toEqual({ ready: true });
+    expect(
+      await call(client, 'RepositoryModelUnload', { model_name: 'wait' }, { metadata: metadata(ADMIN) }),
+    ).toEqual({});
+    const ready = await call(client, 'ModelReady', { name: 'wait' }).catch(() => ({ ready: false }));
+    expect(ready).toEqual({ ready: false });
+    expect(server.cli.output()).not.toContain(INFER);
+    expect(server.cli.output()).not.toContain(ADMIN);
+  } finally {
+    client.close();
+    await server.stop();
+  }
 });
