@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,19 +13,6 @@ export interface BenchRepo {
   /** ONNX models the repository does not bundle. */
   missing: string[];
   remove(): void;
-}
-
-/**
- * A copied model whose `parameters.uri` points outside its folder (silero-vad's weights live in
- * node_modules) gets that uri made absolute, so it resolves from the copy as from the original.
- */
-function pinUri(source: string, copy: string): void {
-  const file = path.join(copy, 'model-settings.json');
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as { parameters?: { uri?: string } };
-  const uri = settings.parameters?.uri;
-  if (!uri || path.isAbsolute(uri) || !uri.startsWith('..')) return;
-  settings.parameters!.uri = path.resolve(source, uri);
-  writeFileSync(file, JSON.stringify(settings, null, 2));
 }
 
 /**
@@ -44,8 +31,8 @@ export function assembleRepo(repoRoot: string, modelRepository: string): BenchRe
   for (const name of ONNX_MODELS) {
     const source = path.join(modelRepository, name);
     if (existsSync(path.join(source, 'model-settings.json'))) {
+      // silero-vad's weights are a link into node_modules: cpSync makes the copy's link absolute.
       cpSync(source, path.join(folder, name), { recursive: true });
-      pinUri(source, path.join(folder, name));
       onnx.push(name);
     } else {
       missing.push(name);

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'cancelled'
   | 'unimplemented'
   | 'load_failed'
+  | 'unauthenticated'
+  | 'permission_denied'
   | 'internal';
 
 /** Every canonical code, for checks on values that crossed a module copy or a thread. */
@@ -31,6 +33,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'cancelled',
   'unimplemented',
   'load_failed',
+  'unauthenticated',
+  'permission_denied',
   'internal',
 ];
 
@@ -172,6 +176,20 @@ export class UnimplementedError extends InferenceServerError {
 export class ModelLoadError extends InferenceServerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('load_failed', message, options);
+  }
+}
+
+/** The call carries no credentials, or credentials the server does not know (HTTP 401). */
+export class UnauthenticatedError extends InferenceServerError {
+  constructor(message: string) {
+    super('unauthenticated', message);
+  }
+}
+
+/** The caller is known but may not do this, or the operation is switched off (HTTP 403). */
+export class PermissionDeniedError extends InferenceServerError {
+  constructor(message: string) {
+    super('permission_denied', message);
   }
 }
 

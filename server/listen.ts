@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 
 /** A port the server could not listen on: names the setting (and its environment variable) to change. */
 export class ListenError extends Error {
@@ -18,7 +19,7 @@ export class ListenError extends Error {
 }
 
 /** Starts listening; resolves with the bound port (port 0 picks a free one). */
-export function listen(server: Server, host: string, port: number): Promise<number> {
+export function listen(server: NetServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

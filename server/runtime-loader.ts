@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModelLoadError } from './errors.js';
 import type { MLModel, MLModelClass } from './model.js';
+import { checkModelUri, MODEL_FOLDER_ONLY, type ModelFilesPolicy, resolveInside } from './model-files.js';
 import type { ModelSettings } from './settings/model-settings.js';
 
 /** Imports a module by file URL. The CLI passes one that understands TypeScript (tsx). */
@@ -17,11 +18,16 @@ const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
  * Turns a model's `implementation` into a runtime instance. A registered short name (`onnx`)
  * picks a built-in; otherwise `module.Export` (MLServer's form) names the export `Export` of
  * `module.ts` / `.js` next to the model-settings file (dots in the module part are folders).
+ * The module, and the model's `parameters.uri`, must resolve inside the model folder unless the
+ * policy (`model_files_scope`) widens that; a name that escapes fails the load with the reason.
  */
 export class RuntimeLoader {
   private readonly builtins = new Map<string, BuiltinRuntime>();
 
-  constructor(private readonly importModule: ModuleImporter) {}
+  constructor(
+    private readonly importModule: ModuleImporter,
+    private readonly policy: ModelFilesPolicy = MODEL_FOLDER_ONLY,
+  ) {}
 
   /** Registers a built-in runtime under a short name. */
   register(name: string, runtime: BuiltinRuntime): this {
@@ -36,6 +42,7 @@ export class RuntimeLoader {
 
   /** Creates (but does not load) the runtime for these settings. */
   async create(settings: ModelSettings): Promise<MLModel> {
+    checkModelUri(settings, this.policy);
     const ModelClass = await this.resolve(settings);
     try {
       return new ModelClass(settings);
@@ -58,7 +65,7 @@ export class RuntimeLoader {
     }
     const modulePart = implementation.slice(0, dot);
     const exportName = implementation.slice(dot + 1);
-    const file = await findModuleFile(settings.folder, modulePart);
+    const file = await findModuleFile(settings, modulePart, this.policy);
     if (!file) {
       throw new ModelLoadError(
         `implementation '${implementation}': no ${modulePart.replaceAll('.', '/')}{${SOURCE_EXTENSIONS.join(',')}} in ${settings.folder}`,
@@ -82,11 +89,27 @@ export class RuntimeLoader {
   }
 }
 
-async function findModuleFile(folder: string, modulePart: string): Promise<string | undefined> {
-  const candidates = [modulePart.replaceAll('.', path.sep), modulePart];
-  for (const candidate of candidates) {
+/**
+ * The module file of `module.Export`: dots as folders first, then the module part as written
+ * (`my.model.ts`). A candidate outside what the policy allows is never tried; when nothing
+ * allowed exists and some candidate was outside, that is the error (not "no such file").
+ */
+async function findModuleFile(
+  settings: ModelSettings,
+  modulePart: string,
+  policy: ModelFilesPolicy,
+): Promise<string | undefined> {
+  const what = `implementation '${settings.implementation}'`;
+  let outside: unknown;
+  for (const candidate of [modulePart.replaceAll('.', path.sep), modulePart]) {
     for (const extension of SOURCE_EXTENSIONS) {
-      const file = path.resolve(folder, candidate + extension);
+      let file: string;
+      try {
+        file = resolveInside(settings, candidate + extension, what, policy);
+      } catch (err) {
+        outside ??= err;
+        continue;
+      }
       try {
         await access(file);
         return file;
@@ -95,5 +118,6 @@ async function findModuleFile(folder: string, modulePart: string): Promise<strin
       }
     }
   }
+  if (outside) throw outside;
   return undefined;
 }

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:http';
+import type { TlsOptions } from 'node:tls';
+import { AccessControl } from './access.js';
 import { DataPlane } from './dataplane.js';
 import { UnavailableError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
+import { createHttpListener, drainHttpListener, type HttpListener } from './http-server.js';
 import { closeGracefully, ListenError, listen } from './listen.js';
 import { Metrics } from './metrics.js';
 import { ModelConfigs } from './model-config.js';
@@ -20,7 +22,9 @@ import { registerBuiltinRuntimes } from './builtin-runtimes.js';
 import { placeholderSettings } from './settings/model-settings.js';
 import { MODEL_ENV_SOURCE } from './settings/model-settings-env.js';
 import type { ServerSettings } from './settings/server-settings.js';
+import { connectionCapWarning } from './socket-guard.js';
 import { InferenceStatistics } from './statistics.js';
+import { readTlsOptions } from './tls-options.js';
 
 /** What the composition root needs: validated settings, and how to import user runtimes. */
 export interface ServerOptions {
@@ -58,9 +62,17 @@ export class InferenceServer {
   /** Triton-style model configurations (`/v2/models/{m}/config`, `ModelConfig`). */
   readonly modelConfigs: ModelConfigs;
   readonly loader: RuntimeLoader;
+  /**
+   * Access control for every transport (REST and gRPC apply it; a WebSocket adapter calls
+   * `access.check(headers, scope)` on upgrade).
+   */
+  readonly access: AccessControl;
   private readonly metrics: Metrics | undefined;
   private readonly shutdown = new AbortController();
-  private readonly httpServer: Server;
+  /** Fires when shutdown begins (the drain); `shutdown` fires when its grace period ends. */
+  private readonly draining = new AbortController();
+  private readonly tls: TlsOptions | undefined;
+  private readonly http: HttpListener;
   private readonly metricsServer: Server | undefined;
   private readonly grpcListener: GrpcListener;
   private readonly grpcTritonListener: GrpcListener | undefined;
@@ -72,7 +84,14 @@ export class InferenceServer {
     this.settings = settings;
     this.logger =
       options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
-    this.loader = registerBuiltinRuntimes(new RuntimeLoader(options.importModule));
+    this.access = new AccessControl(settings);
+    this.tls = readTlsOptions(settings);
+    this.loader = registerBuiltinRuntimes(
+      new RuntimeLoader(options.importModule, {
+        scope: settings.model_files_scope,
+        repositoryRoot: settings.model_repository_root,
+      }),
+    );
     this.registry = new ModelRegistry(
       this.loader,
       this.logger,
@@ -97,15 +116,17 @@ export class InferenceServer {
       modelConfigs: this.modelConfigs,
       settings,
       logger: this.logger,
+      access: this.access,
+      draining: this.draining.signal,
     });
-    this.httpServer = createServer(app);
-    this.httpServer.keepAliveTimeout = 65_000;
+    this.http = createHttpListener(app, settings, this.tls, this.logger);
     new WsListener({
       dataplane: this.dataplane,
       logger: this.logger,
       settings,
       json: jsonLimits(settings),
-    }).attach(this.httpServer);
+      access: this.access,
+    }).attach(this.http.server);
     this.metricsServer = this.metrics?.createServer(settings.metrics_endpoint!);
     this.grpcListener = this.createGrpcListener('mlserver');
     this.grpcTritonListener =
@@ -121,6 +142,9 @@ export class InferenceServer {
       modelConfigs: this.modelConfigs,
       logger: this.logger,
       maxMessageLength: this.settings.grpc_max_message_length ?? DEFAULT_GRPC_MAX_MESSAGE_LENGTH,
+      access: this.access,
+      connections: this.settings,
+      tls: this.tls,
     });
   }
 
@@ -130,16 +154,19 @@ export class InferenceServer {
     const named = (what: string, setting: string, port: number) => (err: unknown) => {
       throw new ListenError(what, setting, host, port, err);
     };
-    const http = await listen(this.httpServer, host, http_port).catch(named('HTTP', 'http_port', http_port));
-    this.logger.info(`HTTP server running on http://${host}:${http}`);
+    const http = await listen(this.http.server, host, http_port).catch(named('HTTP', 'http_port', http_port));
+    this.logger.info(`HTTP server running on ${this.tls ? 'https' : 'http'}://${host}:${http}`);
+    const overTls = this.tls ? (this.tls.ca ? ' over mutual TLS' : ' over TLS') : '';
     const grpc = await this.grpcListener.start(host, grpc_port).catch(named('gRPC', 'grpc_port', grpc_port));
-    this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)`);
+    this.logger.info(`gRPC server running on ${host}:${grpc} (ModelStreamInfer: MLServer flavour)${overTls}`);
     let grpcTriton: number | undefined;
     if (this.grpcTritonListener && grpc_triton_port !== null) {
       grpcTriton = await this.grpcTritonListener
         .start(host, grpc_triton_port)
         .catch(named('gRPC (Triton flavour)', 'grpc_triton_port', grpc_triton_port));
-      this.logger.info(`gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)`);
+      this.logger.info(
+        `gRPC server running on ${host}:${grpcTriton} (ModelStreamInfer: Triton flavour)${overTls}`,
+      );
     }
     let metrics: number | undefined;
     if (this.metricsServer) {
@@ -150,6 +177,12 @@ export class InferenceServer {
         `Metrics server running on http://${host}:${metrics}${this.settings.metrics_endpoint}`,
       );
     }
+    const capWarning = connectionCapWarning([
+      this.settings.http_max_connections,
+      ...(grpcTriton === undefined ? [] : [this.settings.grpc_max_connections]),
+      this.settings.grpc_max_connections,
+    ]);
+    if (capWarning) this.logger.warn(capWarning);
     if (this.settings.load_models_at_startup) {
       this.modelsLoading = this.loadAllModels();
       this.dataplane.holdReadinessUntil(this.modelsLoading);
@@ -174,11 +207,12 @@ export class InferenceServer {
   private async doStop(): Promise<void> {
     this.logger.info('shutting down: no new requests; waiting for in-flight ones');
     this.dataplane.beginShutdown();
+    this.draining.abort();
     const graceMs = this.settings.shutdown_grace_period * 1000;
     const abort = () =>
       this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
     await Promise.all([
-      closeGracefully(this.httpServer, graceMs, abort),
+      drainHttpListener(this.http, graceMs, abort),
       this.grpcListener.stop(graceMs, abort),
       this.grpcTritonListener?.stop(graceMs, abort),
       this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,

@@ -232,7 +232,9 @@ export class Session {
       if (tap.offer(response)) continue;
       this.taps.delete(tap);
       tap.fail(
-        new OverloadedError(`a subscriber of session '${this.id}' fell ${tap.capacity} responses behind and was dropped`),
+        new OverloadedError(
+          `a subscriber of session '${this.id}' fell ${tap.capacity} responses behind and was dropped`,
+        ),
       );
     }
     return response;

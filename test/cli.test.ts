@@ -59,8 +59,13 @@ describe('the mlserver-ts CLI', () => {
           signalled = true;
           cli.child.kill('SIGTERM');
           await cli.waitForLine(/shutting down/);
-          // New connections are refused while the stream drains.
-          await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
+          // While the stream drains, a new connection is answered, not refused: health still
+          // answers, anything else is 503, and each answer closes its connection.
+          const live = await fetch(`${url}/v2/health/live`);
+          expect([live.status, live.headers.get('connection')]).toEqual([200, 'close']);
+          const refused = await fetch(`${url}/v2/models/text-model`);
+          expect([refused.status, refused.headers.get('connection')]).toEqual([503, 'close']);
+          expect(await refused.json()).toEqual({ error: 'server is shutting down' });
         }
       }
       expect(words.join('')).toBe('What is the capital of France?');

@@ -20,6 +20,8 @@ const ALL_CODES: ErrorCode[] = [
   'cancelled',
   'unimplemented',
   'load_failed',
+  'unauthenticated',
+  'permission_denied',
   'internal',
 ];
 

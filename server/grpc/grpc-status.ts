@@ -14,5 +14,7 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
   cancelled: status.CANCELLED,
   unimplemented: status.UNIMPLEMENTED,
   load_failed: status.INTERNAL,
+  unauthenticated: status.UNAUTHENTICATED,
+  permission_denied: status.PERMISSION_DENIED,
   internal: status.INTERNAL,
 };

@@ -1,13 +1,16 @@
 import compression from 'compression';
 import express, { type Express } from 'express';
+import type { AccessControl } from '../access.js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
 import type { RepositoryHandlers } from '../repository-handlers.js';
 import type { ServerSettings } from '../settings/server-settings.js';
 import type { InferenceStatistics } from '../statistics.js';
+import { accessMiddleware } from './access-middleware.js';
 import { corsMiddleware } from './cors.js';
 import { addDocsRoutes } from './docs-routes.js';
+import { drainMiddleware } from './drain-middleware.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
 import { addExtensionRoutes } from './extension-routes.js';
 import { addHealthRoutes } from './health-routes.js';
@@ -22,6 +25,10 @@ export interface RestAppOptions {
   modelConfigs: ModelConfigs;
   settings: ServerSettings;
   logger: Logger;
+  /** Who may call which route (tokens, load/unload switch). */
+  access: AccessControl;
+  /** Fires when shutdown begins: new requests get 503 and every answer closes its connection. */
+  draining: AbortSignal;
 }
 
 /** Builds the express app: the v2 REST routes (also under `root_path`), JSON errors everywhere. */
@@ -30,6 +37,7 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(drainMiddleware(options.draining));
   if (settings.cors_settings) app.use(corsMiddleware(settings.cors_settings));
   if (settings.gzip_enabled) {
     const compress = compression({ filter: compressible });
@@ -37,6 +45,7 @@ export function createRestApp(options: RestAppOptions): Express {
     app.use((req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next()));
   }
   const router = express.Router();
+  router.use(accessMiddleware(options.access, settings.cors_settings));
   addExtensionRoutes(router, options.statistics, options.modelConfigs);
   addHealthRoutes(router, options.dataplane);
   // Inference bodies are read as bytes (JSON or Triton's binary extension, whatever the content

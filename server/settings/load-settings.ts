@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tlsSettingsProblems } from '../tls-options.js';
 import { type ServerSettings, serverSettingsFromEnv, serverSettingsValidator } from './server-settings.js';
 import { SettingsError } from './settings-error.js';
 
 /**
  * Reads `<folder>/settings.json` (optional), fills the fields it does not set from `MLSERVER_*`
  * environment variables (file values win, as in MLServer), validates and freezes the result.
- * `model_repository_root` comes back absolute, relative to `folder`.
+ * `model_repository_root` and the TLS files come back absolute, relative to `folder`; the TLS
+ * files are checked (readable, usable PEM) here, so a bad one is a settings error (exit code 2).
  */
 export async function loadServerSettings(
   folder: string,
@@ -16,11 +18,19 @@ export async function loadServerSettings(
   const file = path.join(folder, 'settings.json');
   const fromFile = await readJsonFile(file, { optional: true });
   const merged = { ...serverSettingsFromEnv(env), ...(fromFile ?? {}), ...overrides };
-  const settings = serverSettingsValidator.validate(merged, fromFile ? file : 'settings (environment)');
-  return Object.freeze({
+  const source = fromFile ? file : 'settings (environment)';
+  const settings = serverSettingsValidator.validate(merged, source);
+  const inFolder = (file: string | null) => (file === null ? null : path.resolve(folder, file));
+  const resolved = Object.freeze({
     ...settings,
     model_repository_root: path.resolve(folder, settings.model_repository_root),
+    tls_cert_file: inFolder(settings.tls_cert_file),
+    tls_key_file: inFolder(settings.tls_key_file),
+    tls_ca_file: inFolder(settings.tls_ca_file),
   });
+  const problems = tlsSettingsProblems(resolved);
+  if (problems.length > 0) throw new SettingsError(source, problems);
+  return resolved;
 }
 
 /** Reads and parses a JSON file; a syntax error names the file. */

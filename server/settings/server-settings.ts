@@ -1,6 +1,11 @@
 import type { SchemaObject } from 'ajv';
 import { readEnvFields, type SchemaType } from './env-values.js';
 import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
+import {
+  type AccessSettings,
+  type ConnectionSettings,
+  securitySettingsProperties,
+} from './security-settings.js';
 
 /** CORS settings, MLServer's names. */
 export interface CorsSettings {
@@ -13,8 +18,11 @@ export interface CorsSettings {
   max_age: number;
 }
 
-/** The server's settings (`settings.json`), after defaults and environment overrides. */
-export interface ServerSettings {
+/**
+ * The server's settings (`settings.json`), after defaults and environment overrides. Connection
+ * limits, access control, TLS and the model-files scope are in `security-settings.ts`.
+ */
+export interface ServerSettings extends ConnectionSettings, AccessSettings {
   debug: boolean;
   parallel_workers: number;
   parallel_workers_timeout: number;
@@ -149,6 +157,7 @@ export const serverSettingsSchema: SchemaObject = {
     session_idle_timeout: { type: 'number', minimum: 0, default: 60 },
     ready_without_models: { type: 'boolean', default: false },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
+    ...securitySettingsProperties,
   },
 };
 

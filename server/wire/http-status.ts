@@ -13,5 +13,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   cancelled: 499,
   unimplemented: 501,
   load_failed: 500,
+  unauthenticated: 401,
+  permission_denied: 403,
   internal: 500,
 };

@@ -11,6 +11,8 @@ export const WS_NORMAL_CLOSE = 1000;
  */
 export const WS_CLOSE_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_argument: 4400,
+  unauthenticated: 4401,
+  permission_denied: 4403,
   not_found: 4404,
   model_not_ready: 4503,
   unavailable: 1001,

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { AccessControl } from '../access.js';
 import type { Call } from '../call.js';
 import type { DataPlane } from '../dataplane.js';
 import { CancelledError, InferenceServerError } from '../errors.js';
@@ -18,6 +19,8 @@ import { matchWsRoute } from './ws-route.js';
 /** What the WebSocket transport needs. */
 export interface WsListenerOptions {
   dataplane: DataPlane;
+  /** Who may open a session: the same tokens as REST inference. */
+  access: AccessControl;
   logger: Logger;
   settings: ServerSettings;
   json: JsonRequestOptions;
@@ -67,6 +70,7 @@ export class WsListener {
     let call: Call | undefined;
     let session: Session;
     try {
+      this.options.access.check(upgradeCredentials(req), 'inference');
       call = dataplane.call({
         transport: 'ws',
         operation: 'GET /v2/models/:name/infer_stream (WebSocket)',
@@ -94,6 +98,17 @@ export class WsListener {
       serveConnection(ws, opened, session, this.options);
     });
   }
+}
+
+/**
+ * The headers an upgrade presents for access control. Browsers cannot set headers on a
+ * WebSocket, so a page may send its token as `?access_token=` (RFC 6750's query form), used only
+ * when no `Authorization` header came.
+ */
+function upgradeCredentials(req: IncomingMessage): IncomingMessage['headers'] {
+  if (req.headers.authorization) return req.headers;
+  const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('access_token');
+  return token ? { ...req.headers, authorization: `Bearer ${token}` } : req.headers;
 }
 
 /** Answers an upgrade with an HTTP error and `{"error"}`, then closes the socket. */

@@ -8,6 +8,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /** A server started through the real CLI, with the ports it printed. */
 export interface CliServer {
   cli: CliProcess;
+  /** `http://127.0.0.1:<port>`, or `https://…` when the server serves TLS. */
   http: string;
   grpc: string;
   /** Set when the server was started with a Triton-flavour listener. */
@@ -29,7 +30,8 @@ export async function startCliServer(
     ...options.env,
   });
   try {
-    const http = await cli.waitForLine(/HTTP server running on http:\/\/[^:]+:(\d+)/);
+    const http = await cli.waitForLine(/HTTP server running on https?:\/\/[^:]+:(\d+)/);
+    const scheme = /HTTP server running on https:/.test(cli.output()) ? 'https' : 'http';
     const grpc = await cli.waitForLine(/gRPC server running on [^:]+:(\d+) \(ModelStreamInfer: MLServer/);
     const grpcTriton = options.triton
       ? await cli.waitForLine(/gRPC server running on [^:]+:(\d+) \(ModelStreamInfer: Triton/)
@@ -37,7 +39,7 @@ export async function startCliServer(
     for (const model of options.models ?? []) await cli.waitForLine(new RegExp(`model ${model}: READY`));
     return {
       cli,
-      http: `http://127.0.0.1:${http}`,
+      http: `${scheme}://127.0.0.1:${http}`,
       grpc: `127.0.0.1:${grpc}`,
       grpcTriton: grpcTriton && `127.0.0.1:${grpcTriton}`,
       async stop() {

@@ -14,7 +14,7 @@ export async function validateOpenApi(doc: unknown): Promise<{ valid: boolean; e
 
 /** The express app a running server answers HTTP with. */
 export function expressAppOf(server: InferenceServer): Express {
-  const http = (server as unknown as { httpServer: Server }).httpServer;
+  const http = (server as unknown as { http: { server: Server } }).http.server;
   return http.listeners('request')[0] as Express;
 }
 

@@ -121,9 +121,10 @@ export async function startSpeechServer(
     const settings = JSON.parse(
       await readFile(path.join(ROOT, 'examples', name, 'model-settings.json'), 'utf8'),
     );
-    if (settings.parameters.uri) settings.parameters.uri = SILERO;
     settings.parameters.extra = { ...settings.parameters.extra, ...overrides[name] };
     await mkdir(path.join(dir, name));
+    // The weights are linked into the model folder, as in model-repository/ (model_files_scope).
+    if (settings.parameters.uri) await symlink(SILERO, path.join(dir, name, settings.parameters.uri));
     await writeFile(path.join(dir, name, 'model-settings.json'), JSON.stringify(settings));
     await symlink(path.join(ROOT, 'examples', name, module), path.join(dir, name, module));
   }

@@ -171,3 +171,24 @@ describe('session limits and timeouts', () => {
     expect(await socket.closed).toEqual({ code: 4504, reason: expect.stringMatching(/idle/) });
   });
 });
+
+describe('WebSocket access control (the REST inference tokens)', () => {
+  let guarded: RunningServer;
+  beforeAll(async () => {
+    guarded = await startTestServer({ model_repository_root: SESSIONS, auth_inference_tokens: ['s3cret'] });
+  });
+  afterAll(() => guarded.stop());
+
+  test('no token: 401 before the handshake; a bearer header or a browser’s ?access_token= opens it', async () => {
+    const target = `${guarded.url}/v2/models/echo-stream/infer_stream`;
+    await expect(connect(target).opened).rejects.toMatchObject({ status: 401 });
+    await expect(connect(`${target}?access_token=wrong`).opened).rejects.toMatchObject({ status: 401 });
+    const header = connect(target, { headers: { authorization: 'Bearer s3cret' } });
+    await header.opened;
+    const query = connect(`${target}?access_token=s3cret`);
+    await query.opened;
+    header.ws.close();
+    query.ws.close();
+    await Promise.all([header.closed, query.closed]);
+  });
+});

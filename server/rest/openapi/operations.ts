@@ -127,7 +127,9 @@ const websocketDescription =
   'the HTTP status of the error (1001 when the server or the model goes away, 1009 for a message ' +
   'over the size limit); the end of the session closes with 1000. Everything refused before the ' +
   'handshake is an HTTP status with `{"error"}`, as over REST, and 403 for an `Origin` that ' +
-  '`cors_settings` does not allow (browsers apply no CORS to WebSockets, so the server checks).';
+  '`cors_settings` does not allow (browsers apply no CORS to WebSockets, so the server checks). ' +
+  'With tokens set, send `Authorization: Bearer <token>` (or the API-key header); a browser, which ' +
+  'cannot set headers on a WebSocket, may send `?access_token=<token>`.';
 
 /** Every close code a WebSocket session ends with. */
 export const WEBSOCKET_CLOSE_CODES: Readonly<Record<string, string>> = {
@@ -135,6 +137,8 @@ export const WEBSOCKET_CLOSE_CODES: Readonly<Record<string, string>> = {
   '1001': 'the server is shutting down, or the model went away (unavailable)',
   '1009': 'a message over the size limit (payload_too_large)',
   '4400': 'invalid request (invalid_argument)',
+  '4401': 'no valid token (unauthenticated)',
+  '4403': 'the token does not open this (permission_denied)',
   '4404': 'unknown model or version (not_found)',
   '4415': 'unsupported media type',
   '4429': 'too many sessions or requests (overloaded)',
@@ -265,7 +269,7 @@ export const OPERATIONS: readonly RouteOperation[] = [
       description: websocketDescription,
       parameters: ['SessionId', 'Upgrade', 'SecWebSocketKey', 'SecWebSocketVersion', 'Origin'],
       responses: websocketResponses,
-      errors: [400, 404, 429, 500, 501, 503],
+      errors: [400, 401, 403, 404, 429, 500, 501, 503],
       websocket: true,
       extensions: websocketExtension,
     },
