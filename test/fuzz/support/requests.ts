@@ -94,3 +94,10 @@ function withOptional(
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) body[key] = value;
   return body;
 }
+
+/** A valid request for `frames`: one INT16 `audio` input. */
+export const audioRequest: fc.Arbitrary<Record<string, unknown>> = tensor(
+  'audio',
+  ['INT16'],
+  fc.tuple(fc.integer({ min: 0, max: 40 })),
+).map((audio) => ({ inputs: [audio] }));
