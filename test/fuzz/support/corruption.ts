@@ -74,6 +74,7 @@ export type Corruption =
   | { op: 'duplicate'; at: number; which: number; value: unknown }
   | { op: 'extra'; at: number; key: string; value: unknown }
   | { op: 'shape' | 'datatype' | 'data'; input: number; value: unknown }
+  | { op: 'bulk'; input: number; elements: number }
   | { op: 'bytes'; kind: 'set' | 'insert' | 'delete' | 'truncate'; at: number; byte: number };
 
 const at = fc.nat();
@@ -105,6 +106,11 @@ export const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   fc.record({ op: fc.constant('shape' as const), input: fc.nat(), value: ODD_SHAPES }),
   fc.record({ op: fc.constant('datatype' as const), input: fc.nat(), value: ODD_DATATYPES }),
   fc.record({ op: fc.constant('data' as const), input: fc.nat(), value: ODD_DATA }),
+  fc.record({
+    op: fc.constant('bulk' as const),
+    input: fc.nat(),
+    elements: fc.constantFrom(20_000, 40_000, 100_000, 600_000),
+  }),
   fc.record({
     op: fc.constant('bytes' as const),
     kind: fc.constantFrom('set' as const, 'insert' as const, 'delete' as const, 'truncate' as const),
@@ -153,9 +159,14 @@ function editTree(root: { tree: JsonNode }, c: Exclude<Corruption, { op: 'bytes'
     if (inputs?.kind !== 'array' || inputs.items.length === 0) return;
     const input = inputs.items[c.input % inputs.items.length]!;
     if (input.kind !== 'object') return;
-    const entry = input.entries.findLast(([key]) => key === c.op);
-    if (entry) entry[1] = toTree(c.value);
-    else input.entries.push([c.op, toTree(c.value)]);
+    if (c.op === 'bulk') {
+      // Many elements, cheaply: FP64 [n] with the data written as one literal.
+      setField(input, 'datatype', { kind: 'value', value: 'FP64' });
+      setField(input, 'shape', toTree([c.elements]));
+      setField(input, 'data', { kind: 'literal', text: `[${'1,'.repeat(c.elements - 1)}1]` });
+      return;
+    }
+    setField(input, c.op, toTree(c.value));
     return;
   }
   const nodes = locate(root);
@@ -192,4 +203,11 @@ function editTree(root: { tree: JsonNode }, c: Exclude<Corruption, { op: 'bytes'
     case 'extra':
       if (target.node.kind === 'object') target.node.entries.push([c.key, toTree(c.value)]);
   }
+}
+
+/** Sets a key of an object node (its last occurrence, as JSON.parse reads it), or adds it. */
+function setField(object: Extract<JsonNode, { kind: 'object' }>, key: string, value: JsonNode): void {
+  const entry = object.entries.findLast(([k]) => k === key);
+  if (entry) entry[1] = value;
+  else object.entries.push([key, value]);
 }

@@ -101,3 +101,10 @@ export const audioRequest: fc.Arbitrary<Record<string, unknown>> = tensor(
   ['INT16'],
   fc.tuple(fc.integer({ min: 0, max: 40 })),
 ).map((audio) => ({ inputs: [audio] }));
+
+/** A valid request for the bundled `iris-classifier` (ONNX): `features` FP32 [k, 4]. */
+export const irisRequest: fc.Arbitrary<Record<string, unknown>> = tensor(
+  'features',
+  ['FP32'],
+  fc.tuple(fc.integer({ min: 1, max: 4 }), fc.constant(4)),
+).map((features) => ({ inputs: [features] }));

@@ -1,6 +1,6 @@
-import { echoDifference } from './echo-oracle.js';
 import type { FigureCounter } from './figures.js';
 import { type HttpOutcome, isErrorBody, sseEvents, tryJson } from './http-probe.js';
+import type { FuzzModel } from './models.js';
 
 /** A property failed: the message says what the server did with which input. */
 export class Violation extends Error {
@@ -48,41 +48,42 @@ export function judgeHttp(
   return undefined;
 }
 
-/** Fails unless a 200 from an echo model is the echo of the body it was sent. */
-export function checkEchoAnswer(
+/** Fails unless a 200 is `model`'s answer to the body it was sent. */
+export function checkAnswer(
   counter: FigureCounter,
   answer: { text: string },
   sent: string | Uint8Array,
-  model: string,
+  model: FuzzModel,
   request: unknown = tryJson(sent)?.value,
 ): void {
   const wrong = (why: string) => {
     counter.figures.wrongResults++;
-    return new Violation(`${model}: ${why} for ${excerpt(sent)}; answer ${answer.text.slice(0, 300)}`);
+    return new Violation(`${model.name}: ${why} for ${excerpt(sent)}; answer ${answer.text.slice(0, 300)}`);
   };
   if (request === undefined) throw wrong('accepted a body JSON.parse rejects');
   const response = tryJson(answer.text);
   if (!response) throw wrong('the answer is not JSON');
-  const difference = echoDifference(request, response.value, model);
+  const difference = model.difference(request, response.value);
   if (difference) throw wrong(difference);
 }
 
-/** Fails unless a 200 SSE answer carries the echo responses (`perRequest` events) and no error event. */
+/** Fails unless a 200 SSE answer carries `model`'s answers (`perRequest` events) and no error event. */
 export function checkSseAnswer(
   counter: FigureCounter,
   answer: { text: string; contentType: string },
   sent: string | Uint8Array,
-  model: string,
-  perRequest: number,
+  model: FuzzModel,
 ): void {
   const wrong = (why: string) => {
     counter.figures.wrongResults++;
-    return new Violation(`${model} (SSE): ${why} for ${excerpt(sent)}; answer ${answer.text.slice(0, 300)}`);
+    return new Violation(
+      `${model.name} (SSE): ${why} for ${excerpt(sent)}; answer ${answer.text.slice(0, 300)}`,
+    );
   };
   if (!answer.contentType.startsWith('text/event-stream')) throw wrong(`content type ${answer.contentType}`);
   const events = sseEvents(answer.text);
   if (events.some((e) => e.event === 'error')) throw wrong('an error event');
-  if (events.length !== perRequest) throw wrong(`${events.length} events, not ${perRequest}`);
+  if (events.length !== model.perRequest) throw wrong(`${events.length} events, not ${model.perRequest}`);
   const request = tryJson(sent)?.value;
-  for (const event of events) checkEchoAnswer(counter, { text: event.data }, sent, model, request);
+  for (const event of events) checkAnswer(counter, { text: event.data }, sent, model, request);
 }
