@@ -31,8 +31,11 @@ export interface CallObserver {
   onCallEnd?(call: Call): void;
 }
 
-/** A deadline that passed within this much of its time is reported as a deadline, not a cancel. */
-const DEADLINE_SLACK_MS = 5;
+/**
+ * A cancel this close to the deadline is reported as the deadline: gRPC ends such calls with its
+ * own timer, which may fire a little before ours on a busy machine.
+ */
+const DEADLINE_SLACK_MS = 100;
 
 /**
  * One inference call as the core owns it, whatever the transport: its id (one precedence rule:
@@ -67,6 +70,7 @@ export class Call {
   private readonly controller = new AbortController();
   private readonly deadline: number | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly limits: NodeJS.Timeout[] = [];
   private ended = false;
   private readonly onShutdown: () => void;
 
@@ -91,6 +95,13 @@ export class Call {
       );
     }
     observer?.onCallStart?.(this);
+  }
+
+  /** Aborts the call with `reason` unless it is over within `ms` (a server-side time limit). */
+  limit(ms: number, reason: InferenceServerError): void {
+    if (this.ended || this.controller.signal.aborted) return;
+    const timer = setTimeout(() => this.abort(reason), ms);
+    this.limits.push(timer);
   }
 
   /** A response went out (the core calls this once per response it hands the adapter). */
@@ -159,6 +170,7 @@ export class Call {
   private release(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    for (const timer of this.limits.splice(0)) clearTimeout(timer);
     this.shutdown.removeEventListener('abort', this.onShutdown);
   }
 }

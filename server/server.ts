@@ -26,6 +26,9 @@ import { connectionCapWarning } from './socket-guard.js';
 import { InferenceStatistics } from './statistics.js';
 import { readTlsOptions } from './tls-options.js';
 
+/** How long unloading at shutdown waits for requests that were aborted to let go of their model. */
+const SHUTDOWN_UNLOAD_WAIT_MS = 1000;
+
 /** What the composition root needs: validated settings, and how to import user runtimes. */
 export interface ServerOptions {
   settings: ServerSettings;
@@ -212,13 +215,15 @@ export class InferenceServer {
     const abort = () =>
       this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
     await Promise.all([
-      drainHttpListener(this.http, graceMs, abort),
+      drainHttpListener(this.http, graceMs, abort, this.dataplane.whenStreamsIdle()),
       this.grpcListener.stop(graceMs, abort),
       this.grpcTritonListener?.stop(graceMs, abort),
       this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,
     ]);
     await this.modelsLoading;
-    await this.registry.unloadAll();
+    // Whatever still ran was aborted when the grace period ended: unloading waits a moment, not
+    // a second grace period.
+    await this.registry.unloadAll(SHUTDOWN_UNLOAD_WAIT_MS);
     this.logger.info('shutdown complete');
   }
 

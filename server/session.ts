@@ -14,6 +14,7 @@ import type { ModelLease } from './registry.js';
 import { SessionState } from './session-state.js';
 import { untilAborted, untilAbortedPromise } from './stream-utils.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
+import type { DecodeLimits } from './wire/decode-budget.js';
 
 /** A stream session (one client stream) or a sequence (Triton's: steps sent as unary calls). */
 export type SessionKind = 'stream' | 'sequence';
@@ -40,6 +41,8 @@ export interface SessionInit {
   requestId: string;
   /** Requests that may wait for the runtime. */
   queueSize: number;
+  /** Size limits of a request's tensors. */
+  limits: DecodeLimits;
   /** No request in and no response out for this long ends the session; null: never. */
   idleTimeoutMs: number | null;
   /** Called once when the session is over, with the error that ended it, if any. */
@@ -167,7 +170,7 @@ export class Session {
     if (this.controller.signal.aborted) throw asServerError(this.controller.signal.reason);
     if (this.queue.closed)
       throw new InvalidInputError(`session '${this.id}' has ended: it takes no more requests`);
-    const request = prepareRequest(body, this.slot, this.init.requestId, this.init.headers);
+    const request = prepareRequest(body, this.slot, this.init.requestId, this.init.headers, this.init.limits);
     this.firstId ??= request.id;
     this.sent++;
     this.touch();

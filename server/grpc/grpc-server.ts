@@ -15,8 +15,11 @@ import { repositoryRpcs } from './repository-rpcs.js';
 import { tritonStreamHandler } from './triton-stream.js';
 import { type GrpcHandlerOptions, unaryHandlers } from './unary-handlers.js';
 
-/** Message size limit (both directions) when `grpc_max_message_length` is null: 256 MiB. */
-export const DEFAULT_GRPC_MAX_MESSAGE_LENGTH = 256 * 1024 * 1024;
+/**
+ * Message size limit (both directions) when `grpc_max_message_length` is null: 96 MiB, room for
+ * a 64 MiB tensor (the default `max_tensor_bytes`) and its framing.
+ */
+export const DEFAULT_GRPC_MAX_MESSAGE_LENGTH = 96 * 1024 * 1024;
 
 /** What a gRPC listener needs. */
 export interface GrpcListenerOptions extends GrpcHandlerOptions {

@@ -1,6 +1,7 @@
 import compression from 'compression';
 import express, { type Express } from 'express';
 import type { AccessControl } from '../access.js';
+import { jsonLimits } from '../settings/json-limits.js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
@@ -53,7 +54,11 @@ export function createRestApp(options: RestAppOptions): Express {
   addInferenceRoutes(router, {
     dataplane: options.dataplane,
     logger,
-    bodyLimit: settings.http_max_request_size,
+    bodyLimits: {
+      json: { bytes: settings.http_max_json_request_size, setting: 'http_max_json_request_size' },
+      binary: { bytes: settings.http_max_request_size, setting: 'http_max_request_size' },
+    },
+    json: jsonLimits(settings),
   });
   router.use('/v2/repository', express.json({ limit: '1mb', type: () => true, strict: false }));
   addRepositoryRoutes(router, options.repository);

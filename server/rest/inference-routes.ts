@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 import { takeResponseHeaders } from '../response-headers.js';
 import type { InferenceRequest } from '../types.js';
 import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from '../wire/binary-extension.js';
-import { decodeInferenceBody, inferenceBodyReader } from './inference-body.js';
+import { decodeInferenceBody, type InferenceBodyLimits, inferenceBodyReader } from './inference-body.js';
+import type { JsonRequestOptions } from '../wire/json-request.js';
 import { toJsonResponse } from '../wire/json-response.js';
 import { startCall } from './client-call.js';
 import { SseWriter } from './sse-writer.js';
@@ -25,7 +26,9 @@ export function modelRef(req: Request): ModelRef {
 export interface InferenceRouteOptions {
   dataplane: DataPlane;
   logger: Logger;
-  bodyLimit: number;
+  bodyLimits: InferenceBodyLimits;
+  /** Limits of JSON tensor decoding. */
+  json: JsonRequestOptions;
 }
 
 /**
@@ -37,7 +40,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
 
   const unary = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
-    const body = await decodeInferenceBody(req, dataplane, ref);
+    const body = await decodeInferenceBody(req, dataplane, ref, options.json);
     const call = startCall(dataplane, 'rest', req, res, bodyId(body));
     const result = await dataplane.infer(ref, body, call);
     const { response, headers } = takeResponseHeaders(result);
@@ -59,7 +62,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
 
   const streaming = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
-    const body = await decodeInferenceBody(req, dataplane, ref);
+    const body = await decodeInferenceBody(req, dataplane, ref, options.json);
     const call = startCall(dataplane, 'sse', req, res, bodyId(body));
     // Unknown model, model not ready, an invalid request and a failure before the first response
     // are answered with a status; the first response's headers become the stream's HTTP headers.
@@ -113,7 +116,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     }
   };
 
-  const readBody = inferenceBodyReader(options.bodyLimit);
+  const readBody = inferenceBodyReader(options.bodyLimits, dataplane);
   router.post(modelPaths('/infer'), readBody, unary);
   router.post(modelPaths('/generate'), readBody, unary);
   router.post(modelPaths('/infer_stream'), readBody, streaming);

@@ -59,12 +59,18 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings {
   cache_enabled: boolean;
   cache_size: number;
   gzip_enabled: boolean;
-  /** mlserver-ts: largest accepted REST request body, in bytes. */
+  /** mlserver-ts: largest accepted REST request body in Triton's binary extension, in bytes. */
   http_max_request_size: number;
+  /** mlserver-ts: largest accepted JSON REST request body, in bytes (JSON tensors take 2-10× their binary size). */
+  http_max_json_request_size: number;
+  /** mlserver-ts: bytes of request bodies the server holds at once; more get 429. Null: no limit. */
+  max_inflight_bytes: number | null;
   /** mlserver-ts: seconds in-flight requests and streams get to finish on SIGTERM/SIGINT. */
   shutdown_grace_period: number;
   /** mlserver-ts: inference calls (unary or streaming) that may run at once; more get 429. Null: no limit. */
   max_inflight_requests: number | null;
+  /** mlserver-ts: seconds a unary inference may take before the client gets 504 and the runtime's signal fires; null: no limit. */
+  inference_timeout: number | null;
   /** mlserver-ts: largest decoded size of one input tensor of a request, in bytes (413 beyond). */
   max_tensor_bytes: number;
   /** mlserver-ts: largest decoded size of all input tensors of one request together, in bytes. */
@@ -145,11 +151,19 @@ export const serverSettingsSchema: SchemaObject = {
       type: 'integer',
       minimum: 1,
       maximum: 512 * 1024 * 1024,
-      default: 256 * 1024 * 1024,
+      default: 128 * 1024 * 1024,
     },
+    http_max_json_request_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 512 * 1024 * 1024,
+      default: 64 * 1024 * 1024,
+    },
+    max_inflight_bytes: { type: ['integer', 'null'], minimum: 1, default: 512 * 1024 * 1024 },
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
     model_load_timeout: { type: 'number', exclusiveMinimum: 0, default: 180 },
+    inference_timeout: { type: ['number', 'null'], exclusiveMinimum: 0, default: null },
     max_tensor_bytes: { type: 'integer', minimum: 1, default: 64 * 1024 * 1024 },
     max_request_tensor_bytes: { type: 'integer', minimum: 1, default: 256 * 1024 * 1024 },
     max_sessions: { type: ['integer', 'null'], minimum: 1, default: 10000 },
