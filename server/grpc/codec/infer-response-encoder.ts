@@ -96,13 +96,13 @@ function sizeParameter(parameter: ProtoInferParameter, plan: Plan): number {
   let size = 0;
   if (parameter.bool_param != null) size += 2;
   if (parameter.int64_param != null) {
-    valueBits(parameter.int64_param);
+    valueBits(parameter.int64_param, false);
     size += 1 + varint64Size(bits.lo, bits.hi);
   }
   if (parameter.string_param != null) size += 1 + plan.delimited(utf8Size(String(parameter.string_param)));
   if (parameter.double_param != null) size += 9;
   if (parameter.uint64_param != null) {
-    valueBits(parameter.uint64_param);
+    valueBits(parameter.uint64_param, true);
     size += 1 + varint64Size(bits.lo, bits.hi);
   }
   return size;
@@ -113,7 +113,7 @@ function sizeTensor(tensor: ProtoTensor, plan: Plan): number {
   const { shape, contents } = tensor;
   if (shape) {
     checkArray(shape, 'shape');
-    if (shape.length > 0) size += 1 + plan.delimited(sizeLongs(shape, plan));
+    if (shape.length > 0) size += 1 + plan.delimited(sizeLongs(shape, false, plan));
   }
   size += sizeParameters(plan, tensor.parameters, 'outputs.parameters');
   if (contents != null) {
@@ -125,7 +125,7 @@ function sizeTensor(tensor: ProtoTensor, plan: Plan): number {
 }
 
 /** Packed 64-bit values: converts them once, keeping the halves for the writer. */
-function sizeLongs(values: ArrayLike<unknown>, plan: Plan): number {
+function sizeLongs(values: ArrayLike<unknown>, unsigned: boolean, plan: Plan): number {
   const n = values.length;
   let halves: Uint32Array;
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
@@ -133,7 +133,7 @@ function sizeLongs(values: ArrayLike<unknown>, plan: Plan): number {
   } else {
     halves = new Uint32Array(n * 2);
     for (let i = 0; i < n; i++) {
-      valueBits(values[i]);
+      valueBits(values[i], unsigned);
       halves[2 * i] = bits.lo;
       halves[2 * i + 1] = bits.hi;
     }
@@ -153,14 +153,15 @@ function sizeContents(contents: ProtoTensorContents, plan: Plan): number {
     for (let i = 0; i < int_contents.length; i++) bytes += int32Size(int_contents[i]! | 0);
     size += 1 + plan.delimited(bytes);
   }
-  if (present(int64_contents, 'int64_contents')) size += 1 + plan.delimited(sizeLongs(int64_contents, plan));
+  if (present(int64_contents, 'int64_contents'))
+    size += 1 + plan.delimited(sizeLongs(int64_contents, false, plan));
   if (present(uint_contents, 'uint_contents')) {
     let bytes = 0;
     for (let i = 0; i < uint_contents.length; i++) bytes += varint32Size(uint_contents[i]! >>> 0);
     size += 1 + plan.delimited(bytes);
   }
   if (present(uint64_contents, 'uint64_contents'))
-    size += 1 + plan.delimited(sizeLongs(uint64_contents, plan));
+    size += 1 + plan.delimited(sizeLongs(uint64_contents, true, plan));
   if (present(contents.fp32_contents, 'fp32_contents'))
     size += 1 + plan.delimited(4 * contents.fp32_contents.length);
   if (present(contents.fp64_contents, 'fp64_contents'))
@@ -216,7 +217,7 @@ function writeParameters(writer: WireWriter, tag: number, parameters: ProtoParam
       writer.tag(parameter.bool_param ? 1 : 0);
     }
     if (parameter.int64_param != null) {
-      valueBits(parameter.int64_param);
+      valueBits(parameter.int64_param, false);
       writer.tag(0x10);
       writer.varint64(bits.lo, bits.hi);
     }
@@ -226,7 +227,7 @@ function writeParameters(writer: WireWriter, tag: number, parameters: ProtoParam
       writer.double(Number(parameter.double_param));
     }
     if (parameter.uint64_param != null) {
-      valueBits(parameter.uint64_param);
+      valueBits(parameter.uint64_param, true);
       writer.tag(0x28);
       writer.varint64(bits.lo, bits.hi);
     }

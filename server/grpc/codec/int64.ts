@@ -5,6 +5,7 @@
 
 const TWO_32 = 4294967296;
 const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
 /** 2^21: the high half of a safe integer (|v| ≤ 2^53 − 1) stays below it. */
 const SAFE_HIGH = 2097152;
 
@@ -35,20 +36,28 @@ export function int64Number(lo: number, hi: number): number {
 export const bits = { lo: 0, hi: 0 };
 
 /**
- * The bits protobufjs writes for a number in an int64/uint64 field (`Long.fromNumber`): NaN is
- * 0, fractions are truncated, values beyond the signed range saturate. A uint64 field takes the
- * same bits.
+ * The bits protobufjs writes for a number in a 64-bit field (`Long.fromValue(value, unsigned)`):
+ * NaN is 0, fractions are truncated, values beyond the field's range saturate (an unsigned field
+ * takes a negative number as 0).
  */
-export function numberBits(value: number): void {
+export function numberBits(value: number, unsigned: boolean): void {
   if (Number.isNaN(value)) {
     set(0, 0);
     return;
   }
-  if (value <= -TWO_63) {
+  if (unsigned) {
+    if (value < 0) {
+      set(0, 0);
+      return;
+    }
+    if (value >= TWO_64) {
+      set(0xffffffff, 0xffffffff);
+      return;
+    }
+  } else if (value <= -TWO_63) {
     set(0, 0x80000000);
     return;
-  }
-  if (value + 1 >= TWO_63) {
+  } else if (value + 1 >= TWO_63) {
     set(0xffffffff, 0x7fffffff);
     return;
   }
@@ -81,9 +90,9 @@ export function stringBits(value: string): void {
   bigintBits(BigInt(value));
 }
 
-/** The bits of any value a converter puts in a 64-bit field. */
-export function valueBits(value: unknown): void {
-  if (typeof value === 'number') numberBits(value);
+/** The bits of any value a converter puts in a 64-bit field (`unsigned` for uint64 fields). */
+export function valueBits(value: unknown, unsigned: boolean): void {
+  if (typeof value === 'number') numberBits(value, unsigned);
   else if (typeof value === 'string') stringBits(value);
   else if (typeof value === 'bigint') bigintBits(value);
   else throw new TypeError(`not a 64-bit integer: ${String(value)}`);
