@@ -40,7 +40,7 @@ export function decodeInferRequest(bytes: Uint8Array): ProtoInferRequest {
         reader.skip(wireType);
         continue;
       }
-      reader.expect(wireType, LEN, String(field));
+      reader.expect(wireType, LEN, field);
       switch (field) {
         case 1:
           message.model_name = reader.string();

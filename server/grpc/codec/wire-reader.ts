@@ -192,7 +192,7 @@ export class WireReader {
   }
 
   /** Throws unless `wireType` is the one field `field` must have. */
-  expect(wireType: number, expected: number, field: string): void {
+  expect(wireType: number, expected: number, field: string | number): void {
     if (wireType !== expected) throw this.malformed(`field ${field} has wire type ${wireType}`);
   }
 }
