@@ -22,6 +22,8 @@ export interface BenchContext {
   config: BenchConfig;
   server: Endpoints;
   baseline: Endpoints;
+  /** The `--compare` build's server, when one was given: where it listens and its ready models. */
+  compare?: Endpoints & { readyModels: Set<string> };
   /** The inference service, when `protos/` defines it. */
   proto?: InferenceProto;
   /** Why gRPC rows cannot run (no proto, no gRPC port logged), when they cannot. */

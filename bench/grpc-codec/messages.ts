@@ -25,7 +25,12 @@ function fp32(name: string, n: number, raw: boolean): Record<string, unknown> {
 
 /** Every kind, small ones first. */
 export const MESSAGE_KINDS: readonly MessageKind[] = [
-  { id: 'typed-16', what: 'FP32[1,16] fp32_contents (the bench rows)', request: fp32('identity', 16, false), raw: false },
+  {
+    id: 'typed-16',
+    what: 'FP32[1,16] fp32_contents (the bench rows)',
+    request: fp32('identity', 16, false),
+    raw: false,
+  },
   { id: 'raw-16', what: 'FP32[1,16] raw_input_contents', request: fp32('identity', 16, true), raw: true },
   {
     id: 'text',
@@ -45,7 +50,11 @@ export const MESSAGE_KINDS: readonly MessageKind[] = [
           datatype: 'BYTES',
           shape: [4],
           parameters: { content_type: { string_param: 'str' } },
-          contents: { bytes_contents: ['What is', 'the capital', 'of France?', 'Answer briefly.'].map((s) => Buffer.from(s)) },
+          contents: {
+            bytes_contents: ['What is', 'the capital', 'of France?', 'Answer briefly.'].map((s) =>
+              Buffer.from(s),
+            ),
+          },
         },
       ],
     },
@@ -67,6 +76,16 @@ export const MESSAGE_KINDS: readonly MessageKind[] = [
     },
     raw: false,
   },
-  { id: 'typed-64k', what: 'FP32[1,65536] fp32_contents (256 KB)', request: fp32('identity', 65536, false), raw: false },
-  { id: 'raw-64k', what: 'FP32[1,65536] raw_input_contents (256 KB)', request: fp32('identity', 65536, true), raw: true },
+  {
+    id: 'typed-64k',
+    what: 'FP32[1,65536] fp32_contents (256 KB)',
+    request: fp32('identity', 65536, false),
+    raw: false,
+  },
+  {
+    id: 'raw-64k',
+    what: 'FP32[1,65536] raw_input_contents (256 KB)',
+    request: fp32('identity', 65536, true),
+    raw: true,
+  },
 ];

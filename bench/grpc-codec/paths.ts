@@ -33,15 +33,21 @@ export async function builtModules(repoRoot: string) {
   const dist = (file: string) => pathToFileURL(path.join(repoRoot, 'dist', 'server', file)).href;
   return {
     protos: (await import(dist('grpc/protos.js'))) as typeof import('../../server/grpc/protos.js'),
-    converters: (await import(dist('grpc/converters.js'))) as typeof import('../../server/grpc/converters.js'),
+    converters: (await import(
+      dist('grpc/converters.js')
+    )) as typeof import('../../server/grpc/converters.js'),
     decoder: (await import(
       dist('grpc/codec/infer-request-decoder.js')
     )) as typeof import('../../server/grpc/codec/infer-request-decoder.js'),
     encoder: (await import(
       dist('grpc/codec/infer-response-encoder.js')
     )) as typeof import('../../server/grpc/codec/infer-response-encoder.js'),
-    rawTensor: (await import(dist('codecs/raw-tensor.js'))) as typeof import('../../server/codecs/raw-tensor.js'),
-    tensorData: (await import(dist('grpc/tensor-data.js'))) as typeof import('../../server/grpc/tensor-data.js'),
+    rawTensor: (await import(
+      dist('codecs/raw-tensor.js')
+    )) as typeof import('../../server/codecs/raw-tensor.js'),
+    tensorData: (await import(
+      dist('grpc/tensor-data.js')
+    )) as typeof import('../../server/grpc/tensor-data.js'),
   };
 }
 
@@ -169,7 +175,9 @@ function coreParametersToBuf(parameters: Parameters | undefined): Record<string,
     if (typeof value === 'boolean') choice = { case: 'boolParam', value };
     else if (typeof value === 'string') choice = { case: 'stringParam', value };
     else if (typeof value === 'number')
-      choice = Number.isInteger(value) ? { case: 'int64Param', value: BigInt(value) } : { case: 'doubleParam', value };
+      choice = Number.isInteger(value)
+        ? { case: 'int64Param', value: BigInt(value) }
+        : { case: 'doubleParam', value };
     else if (typeof value === 'bigint') choice = { case: 'int64Param', value };
     else choice = { case: 'stringParam', value: JSON.stringify(value) };
     out[key] = { parameterChoice: choice };
@@ -193,7 +201,10 @@ const CONTENTS_FIELD: Record<string, string> = {
 };
 
 function bufbuildPath(modules: Modules, repoRoot: string): CodecPath {
-  const set = fromBinary(FileDescriptorSetSchema, readFileSync(path.join(repoRoot, 'protos', 'descriptors.binpb')));
+  const set = fromBinary(
+    FileDescriptorSetSchema,
+    readFileSync(path.join(repoRoot, 'protos', 'descriptors.binpb')),
+  );
   const registry = createFileRegistry(set);
   const requestSchema = registry.getMessage('inference.ModelInferRequest') as DescMessage;
   const responseSchema = registry.getMessage('inference.ModelInferResponse') as DescMessage;
@@ -241,7 +252,9 @@ function bufbuildPath(modules: Modules, repoRoot: string): CodecPath {
           datatype: o.datatype,
           shape: o.shape.map(BigInt),
           parameters: coreParametersToBuf(o.parameters),
-          contents: useRaw ? undefined : { [CONTENTS_FIELD[o.datatype]!]: Array.from(o.data as ArrayLike<unknown>) },
+          contents: useRaw
+            ? undefined
+            : { [CONTENTS_FIELD[o.datatype]!]: Array.from(o.data as ArrayLike<unknown>) },
         })),
         rawOutputContents: useRaw ? response.outputs.map((o) => encodeRawTensor(o.datatype, o.data)) : [],
       } as never);

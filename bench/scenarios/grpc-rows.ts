@@ -2,6 +2,7 @@ import type { BenchContext } from '../context.js';
 import { connect, type InferenceClient, waitForReady } from '../load/grpc-load.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { type MeasurementKey, SIDES } from '../measure.js';
+import type { Side } from '../measurement.js';
 
 /** One gRPC scenario's rows: what it measures, in which unit, on which model. */
 export interface GrpcRowSpec {
@@ -14,9 +15,9 @@ export interface GrpcRowSpec {
 }
 
 /**
- * The loop every gRPC scenario shares: for each concurrency and side, report "not available"
- * when the listener or model is missing, otherwise connect, wait for the channel, measure with
- * `measure`, and close the client.
+ * The loop every gRPC scenario shares: for each concurrency and side (baseline, the `--compare`
+ * build when there is one, this server), report "not available" when the listener or model is
+ * missing, otherwise connect, wait for the channel, measure with `measure`, and close the client.
  */
 export async function grpcRows(
   context: BenchContext,
@@ -26,13 +27,18 @@ export async function grpcRows(
   const { config, proto } = context;
   const out: Measurement[] = [];
   for (const concurrency of config.concurrencies) {
-    for (const side of spec.withBaseline === false ? (['server'] as const) : SIDES) {
+    for (const side of grpcSides(context, spec.withBaseline !== false)) {
       const key = { id: spec.id, label: spec.label, side, concurrency };
-      const address = side === 'server' ? context.server.grpc : context.baseline.grpc;
+      const address =
+        side === 'server'
+          ? context.server.grpc
+          : side === 'compare'
+            ? context.compare?.grpc
+            : context.baseline.grpc;
+      const ready = side === 'compare' ? context.compare?.readyModels : context.readyModels;
       const why =
-        context.grpcUnavailable ??
-        (context.readyModels.has(spec.model) ? undefined : `model ${spec.model} not ready`);
-      if (!proto || !address || (side === 'server' && why)) {
+        context.grpcUnavailable ?? (ready?.has(spec.model) ? undefined : `model ${spec.model} not ready`);
+      if (!proto || !address || (side !== 'baseline' && why)) {
         out.push(unavailable({ ...key, unit: spec.unit }, why ?? 'no gRPC listener'));
         continue;
       }
@@ -46,4 +52,11 @@ export async function grpcRows(
     }
   }
   return out;
+}
+
+/** The sides a gRPC row measures, in run order: baseline, the `--compare` build, this server. */
+function grpcSides(context: BenchContext, withBaseline: boolean): Side[] {
+  const sides = withBaseline ? [...SIDES] : (['server'] as Side[]);
+  if (context.compare) sides.splice(sides.indexOf('server'), 0, 'compare');
+  return sides;
 }
