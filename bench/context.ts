@@ -9,6 +9,8 @@ export interface Endpoints {
   http: string;
   /** `host:port` of its gRPC listener, when it has one. */
   grpc?: string;
+  /** The process serving `grpc`, for its CPU time. */
+  grpcPid?: number;
 }
 
 /** A server process the bench started, with where it listens. */

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       baseline: {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
+        grpcPid: grpcBaseline?.pid,
       },
       compare: compare && {
         ...compare.endpoints,

@@ -34,11 +34,15 @@ function verdict(row: Row): string {
 function notes(row: Row): string {
   const why = row.server?.unavailable ?? row.baseline?.unavailable;
   if (why) return `not available: ${why}`;
-  const extra = row.server?.extra;
-  if (!extra) return '';
-  return Object.entries(extra)
-    .map(([key, value]) => `${key}=${formatNumber(value)}`)
-    .join(' ');
+  const parts = Object.entries(row.server?.extra ?? {}).map(
+    ([key, value]) => `${key}=${formatNumber(value)}`,
+  );
+  // The other sides' CPU per operation, beside the server's.
+  for (const side of ['compare', 'baseline'] as const) {
+    const cpu = row[side]?.extra?.cpuUsPerOp;
+    if (cpu !== undefined) parts.push(`${side}CpuUsPerOp=${formatNumber(cpu)}`);
+  }
+  return parts.join(' ');
 }
 
 /** The columns of the stdout table. */

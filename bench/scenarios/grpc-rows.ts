@@ -1,8 +1,8 @@
 import type { BenchContext } from '../context.js';
 import { connect, type InferenceClient, waitForReady } from '../load/grpc-load.js';
-import { type Measurement, unavailable } from '../measurement.js';
+import { type Measurement, type Side, unavailable } from '../measurement.js';
 import { type MeasurementKey, SIDES } from '../measure.js';
-import type { Side } from '../measurement.js';
+import { readCpuMicros } from '../processes.js';
 
 /** One gRPC scenario's rows: what it measures, in which unit, on which model. */
 export interface GrpcRowSpec {
@@ -17,12 +17,20 @@ export interface GrpcRowSpec {
 /**
  * The loop every gRPC scenario shares: for each concurrency and side (baseline, the `--compare`
  * build when there is one, this server), report "not available" when the listener or model is
- * missing, otherwise connect, wait for the channel, measure with `measure`, and close the client.
+ * missing, otherwise connect, wait for the channel, measure with `measure` (which hands
+ * `onWindow` to its closed loop), and close the client. Each figure gets `cpuUsPerOp`: CPU time
+ * the measured process spent per completed operation in the window, which the load generator
+ * sharing the cores distorts much less than throughput.
  */
 export async function grpcRows(
   context: BenchContext,
   spec: GrpcRowSpec,
-  measure: (client: InferenceClient, concurrency: number, key: MeasurementKey) => Promise<Measurement>,
+  measure: (
+    client: InferenceClient,
+    concurrency: number,
+    key: MeasurementKey,
+    onWindow: (phase: 'start' | 'end') => void,
+  ) => Promise<Measurement>,
 ): Promise<Measurement[]> {
   const { config, proto } = context;
   const out: Measurement[] = [];
@@ -45,7 +53,17 @@ export async function grpcRows(
       const client = connect(proto, address);
       try {
         await waitForReady(client.client, 5000);
-        out.push(await measure(client, concurrency, key));
+        const pid =
+          side === 'server'
+            ? context.server.grpcPid
+            : side === 'compare'
+              ? context.compare?.grpcPid
+              : context.baseline.grpcPid;
+        const cpu = { start: Number.NaN, end: Number.NaN };
+        const measured = await measure(client, concurrency, key, (phase) => {
+          cpu[phase] = readCpuMicros(pid);
+        });
+        out.push(withCpu(measured, cpu.end - cpu.start));
       } finally {
         client.client.close();
       }
@@ -59,4 +77,10 @@ function grpcSides(context: BenchContext, withBaseline: boolean): Side[] {
   const sides = withBaseline ? [...SIDES] : (['server'] as Side[]);
   if (context.compare) sides.splice(sides.indexOf('server'), 0, 'compare');
   return sides;
+}
+
+/** Adds the process's CPU microseconds per completed operation to a measurement's extras. */
+function withCpu(measurement: Measurement, cpuMicros: number): Measurement {
+  if (!Number.isFinite(cpuMicros) || measurement.count === 0) return measurement;
+  return { ...measurement, extra: { ...measurement.extra, cpuUsPerOp: cpuMicros / measurement.count } };
 }
