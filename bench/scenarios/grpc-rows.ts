@@ -37,28 +37,14 @@ export async function grpcRows(
   for (const concurrency of config.concurrencies) {
     for (const side of grpcSides(context, spec.withBaseline !== false)) {
       const key = { id: spec.id, label: spec.label, side, concurrency };
-      const address =
-        side === 'server'
-          ? context.server.grpc
-          : side === 'compare'
-            ? context.compare?.grpc
-            : context.baseline.grpc;
-      const ready = side === 'compare' ? context.compare?.readyModels : context.readyModels;
-      const why =
-        context.grpcUnavailable ?? (ready?.has(spec.model) ? undefined : `model ${spec.model} not ready`);
-      if (!proto || !address || (side !== 'baseline' && why)) {
+      const { address, pid, why } = grpcTarget(context, side, spec.model);
+      if (!proto || !address || why) {
         out.push(unavailable({ ...key, unit: spec.unit }, why ?? 'no gRPC listener'));
         continue;
       }
       const client = connect(proto, address);
       try {
         await waitForReady(client.client, 5000);
-        const pid =
-          side === 'server'
-            ? context.server.grpcPid
-            : side === 'compare'
-              ? context.compare?.grpcPid
-              : context.baseline.grpcPid;
         const cpu = { start: Number.NaN, end: Number.NaN };
         const measured = await measure(client, concurrency, key, (phase) => {
           cpu[phase] = readCpuMicros(pid);
@@ -72,8 +58,21 @@ export async function grpcRows(
   return out;
 }
 
+/** Where one side of a gRPC row listens, its process, and why it cannot be measured (if it cannot). */
+export function grpcTarget(context: BenchContext, side: Side, model: string) {
+  const endpoints =
+    side === 'server' ? context.server : side === 'compare' ? context.compare : context.baseline;
+  const ready = side === 'compare' ? context.compare?.readyModels : context.readyModels;
+  // The baseline answers any model; a server side needs its gRPC listener and the model ready.
+  const why =
+    side === 'baseline'
+      ? undefined
+      : (context.grpcUnavailable ?? (ready?.has(model) ? undefined : `model ${model} not ready`));
+  return { address: endpoints?.grpc, pid: endpoints?.grpcPid, why };
+}
+
 /** The sides a gRPC row measures, in run order: baseline, the `--compare` build, this server. */
-function grpcSides(context: BenchContext, withBaseline: boolean): Side[] {
+export function grpcSides(context: BenchContext, withBaseline: boolean): Side[] {
   const sides = withBaseline ? [...SIDES] : (['server'] as Side[]);
   if (context.compare) sides.splice(sides.indexOf('server'), 0, 'compare');
   return sides;
