@@ -167,3 +167,20 @@ describe('the service definitions', () => {
     expect(inference.ModelMetadata!.responseSerialize.name).toBe('serialize');
   });
 });
+
+describe('the wire codec guarding its two passes', () => {
+  it('fails (INTERNAL for grpc-js) rather than send unwritten bytes when a value changes between passes', () => {
+    let calls = 0;
+    const shifty = { toString: () => (++calls === 1 ? 'a longer name' : 'short') };
+    expect(() =>
+      encodeInferResponse({
+        model_name: shifty as unknown as string,
+        model_version: '',
+        id: '',
+        parameters: {},
+        outputs: [],
+        raw_output_contents: [],
+      }),
+    ).toThrow(/planned \d+ bytes of text, wrote \d+/);
+  });
+});

@@ -22,7 +22,7 @@ export function encodeInferResponse(response: ProtoInferResponse): Buffer {
   const plan = new Plan();
   const writer = new WireWriter(sizeResponse(response, plan), plan);
   writeResponse(writer, response);
-  return writer.buf;
+  return writer.finish();
 }
 
 /** `responseSerialize` for Triton's `ModelStreamInferResponse { error_message, infer_response }`. */
@@ -44,7 +44,7 @@ export function encodeStreamInferResponse(message: ProtoStreamInferResponse): Bu
     writer.length();
     writeResponse(writer, inner);
   }
-  return writer.buf;
+  return writer.finish();
 }
 
 // ---------------------------------------------------------------------------------------------

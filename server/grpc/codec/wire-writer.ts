@@ -87,6 +87,17 @@ export class WireWriter {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, size);
   }
 
+  /**
+   * The message, once every planned byte is written. A value that changed between the passes
+   * (a getter, a `toString`) fails here rather than send unwritten memory.
+   */
+  finish(): Buffer {
+    if (this.pos !== this.buf.length) {
+      throw new Error(`wire codec: planned ${this.buf.length} bytes, wrote ${this.pos}`);
+    }
+    return this.buf;
+  }
+
   /** The next planned length, written as a prefix. */
   length(): number {
     const length = this.plan.lengths[this.next++]!;
@@ -151,8 +162,11 @@ export class WireWriter {
       for (let i = 0; i < length; i++) buf[this.pos + i] = text.charCodeAt(i);
     } else {
       const native = buf as NativeBuffer;
-      if (native.utf8Write) native.utf8Write(text, this.pos, length);
-      else buf.write(text, this.pos, length, 'utf8');
+      const written = native.utf8Write
+        ? native.utf8Write(text, this.pos, length)
+        : buf.write(text, this.pos, length, 'utf8');
+      if (written !== length)
+        throw new Error(`wire codec: planned ${length} bytes of text, wrote ${written}`);
     }
     this.pos += length;
   }
