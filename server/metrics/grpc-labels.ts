@@ -17,12 +17,13 @@ export interface GrpcMethodLabels {
 /**
  * The method labels of a gRPC call: its operation is a full method path
  * (`/grpc.health.v1.Health/Check`) or, for the inference handlers, the method of
- * `inference.GRPCInferenceService`.
+ * `inference.GRPCInferenceService` (with the stream flavour in parentheses, left out here).
  */
 export function grpcMethodLabels(call: Call): GrpcMethodLabels {
   const { operation } = call;
   let service = 'inference.GRPCInferenceService';
-  let method = operation;
+  // The Triton flavour's stream is `ModelStreamInfer (Triton)`: the method is the same.
+  let method = operation.replace(/ \(.*\)$/, '');
   if (operation.startsWith('/')) {
     const [, svc = '', name = ''] = operation.split('/');
     service = svc;
