@@ -83,6 +83,8 @@ export interface ObservabilitySettings {
 export const observabilitySettingsProperties: Record<string, SchemaObject> = {
   access_log: { type: ['boolean', 'string'], enum: [true, false, 'info', 'debug'], default: true },
   logging_settings: {
+    // The type list is for MLSERVER_LOGGING_SETTINGS: JSON is read as a dict, anything else as a path.
+    type: ['string', 'object', 'null'],
     anyOf: [{ type: 'string', minLength: 1 }, { type: 'null' }, loggingConfigSchema],
     default: null,
   },
