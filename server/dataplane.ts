@@ -220,9 +220,9 @@ export class DataPlane {
       const marks: Marks = { start: started, leased: performance.now() };
       const request = prepareRequest(body, lease.slot, call.id, call.headers, this.limits);
       marks.prepared = performance.now();
-      const response = await untilAbortedPromise(
-        lease.model.predict(request, call.contextFor(request.id)),
-        call.signal,
+      const model = lease.model;
+      const response = await call.runtime('predict', (runtime) =>
+        untilAbortedPromise(model.predict(request, call.contextFor(request.id, runtime)), call.signal),
       );
       marks.computed = performance.now();
       const result = completeResponse(response, lease.slot, request.id);
@@ -297,6 +297,7 @@ export class DataPlane {
       const opened = session;
       untrack = this.sessions.trackStream(session);
       if (options.id !== undefined) this.sessions.add(slot, { session });
+      call.sessionOpened();
       return session;
     } catch (err) {
       giveBack?.();
@@ -319,6 +320,7 @@ export class DataPlane {
     const slot = this.registry.get(ref.name, ref.version);
     const entry = this.sessions.get(slot, sessionId);
     if (!entry) throw new NotFoundError(`model '${ref.name}' has no open session '${sessionId}'`);
+    call.sessionOpened();
     return untilAborted(entry.session.tap(), call.signal);
   }
 

@@ -9,6 +9,7 @@ import { accessInterceptor } from './access-interceptor.js';
 import { routeGrpcLogs } from './grpc-logging.js';
 import { healthService } from './health-service.js';
 import { mlserverStreamHandler } from './mlserver-stream.js';
+import { observeInterceptor } from './observe-interceptor.js';
 import { loadService, type ServiceName, type StreamFlavour } from './protos.js';
 import { addReflection } from './reflection.js';
 import { repositoryRpcs } from './repository-rpcs.js';
@@ -75,7 +76,8 @@ export class GrpcListener {
       'grpc.max_receive_message_length': options.maxMessageLength,
       'grpc.max_send_message_length': options.maxMessageLength,
       ...connectionOptions(options.connections),
-      interceptors: [accessInterceptor(options.access)],
+      // The first is innermost: observation sees the calls the access check refuses.
+      interceptors: [observeInterceptor(options.dataplane), accessInterceptor(options.access)],
     });
     const inference = loadService('inference.GRPCInferenceService');
     const unaries = unaryHandlers(options, flavour);

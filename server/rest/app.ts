@@ -9,6 +9,7 @@ import type { RepositoryHandlers } from '../repository-handlers.js';
 import type { ServerSettings } from '../settings/server-settings.js';
 import type { InferenceStatistics } from '../statistics.js';
 import { accessMiddleware } from './access-middleware.js';
+import { observeRequests } from './client-call.js';
 import { corsMiddleware } from './cors.js';
 import { addDocsRoutes } from './docs-routes.js';
 import { drainMiddleware } from './drain-middleware.js';
@@ -38,6 +39,7 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(observeRequests(options.dataplane));
   app.use(drainMiddleware(options.draining));
   if (settings.cors_settings) app.use(corsMiddleware(settings.cors_settings));
   if (settings.gzip_enabled) {
