@@ -73,12 +73,12 @@ describe('fuzzing gRPC with well-formed messages that say the wrong thing (in-pr
 });
 
 /**
- * Fails on current main: grpc-js answers INTERNAL ("Error deserializing request") when
- * proto-loader cannot decode a message, and the server never sees the call. The grpc-codec
- * branch decodes ModelInfer/ModelStreamInfer itself and answers INVALID_ARGUMENT (in-band on
- * the Triton stream); these pass once it is merged.
+ * Garbage bytes (random, truncated or bit-flipped protobuf, wrong wire types, huge lengths) as
+ * the message of ModelInfer and of ModelStreamInfer on both flavours: the server's wire codec
+ * decodes these methods itself, so each call ends INVALID_ARGUMENT (in-band on the Triton
+ * stream) or another status that blames the client, never INTERNAL.
  */
-describe('PENDING the gRPC wire codec (branch grpc-codec): garbage bytes as the message', () => {
+describe('fuzzing gRPC with garbage bytes as the message (in-process server)', () => {
   let running: RunningServer;
   const campaign = new Campaign('grpc-garbage');
   beforeAll(async () => {

@@ -99,6 +99,8 @@ export const corruption: fc.Arbitrary<Corruption> = fc.oneof(
     depth: fc.oneof(
       { weight: 9, arbitrary: fc.integer({ min: 1, max: 40 }) },
       { weight: 1, arbitrary: fc.integer({ min: 200, max: 3000 }) },
+      // The 10,000 deep (~20 KB) that once overflowed the server's stack.
+      { weight: 1, arbitrary: fc.integer({ min: 9000, max: 12000 }) },
     ),
   }),
   fc.record({ op: fc.constant('duplicate' as const), at, which: fc.nat(), value: jsonValue }),

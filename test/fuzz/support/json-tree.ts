@@ -25,38 +25,45 @@ export function toTree(value: unknown): JsonNode {
   return { kind: 'value', value: value as null | boolean | number | string };
 }
 
-/** The JSON text of a tree; repeated keys are written as they are. */
-export function serialize(node: JsonNode): string {
+/**
+ * The JSON text of a tree; repeated keys are written as they are. Iterative (an explicit stack
+ * of nodes and text), so trees nested tens of thousands deep are written as easily as flat ones.
+ */
+export function serialize(root: JsonNode): string {
   const parts: string[] = [];
-  write(node, parts);
-  return parts.join('');
-}
-
-function write(node: JsonNode, parts: string[]): void {
-  switch (node.kind) {
-    case 'value':
-      parts.push(JSON.stringify(node.value));
-      return;
-    case 'literal':
-      parts.push(node.text);
-      return;
-    case 'array':
-      parts.push('[');
-      node.items.forEach((item, i) => {
-        if (i > 0) parts.push(',');
-        write(item, parts);
-      });
-      parts.push(']');
-      return;
-    case 'object':
-      parts.push('{');
-      node.entries.forEach(([key, value], i) => {
-        if (i > 0) parts.push(',');
-        parts.push(JSON.stringify(key), ':');
-        write(value, parts);
-      });
-      parts.push('}');
+  const stack: (JsonNode | string)[] = [root];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (typeof next === 'string') {
+      parts.push(next);
+      continue;
+    }
+    switch (next.kind) {
+      case 'value':
+        parts.push(JSON.stringify(next.value));
+        break;
+      case 'literal':
+        parts.push(next.text);
+        break;
+      case 'array':
+        parts.push('[');
+        stack.push(']');
+        for (let i = next.items.length - 1; i >= 0; i--) {
+          stack.push(next.items[i]!);
+          if (i > 0) stack.push(',');
+        }
+        break;
+      case 'object':
+        parts.push('{');
+        stack.push('}');
+        for (let i = next.entries.length - 1; i >= 0; i--) {
+          const [key, value] = next.entries[i]!;
+          stack.push(value, `${JSON.stringify(key)}:`);
+          if (i > 0) stack.push(',');
+        }
+    }
   }
+  return parts.join('');
 }
 
 /** Every node of a tree in pre-order, with a way to replace it in its parent. */
@@ -67,50 +74,51 @@ export interface Located {
   remove(): void;
 }
 
-/** Lists every node of `root` (pre-order); the root first. */
+/** Lists every node of `root` (pre-order); the root first. Iterative, like `serialize`. */
 export function locate(root: { tree: JsonNode }): Located[] {
   const out: Located[] = [];
-  const visit = (node: JsonNode, replace: (n: JsonNode) => void, remove: () => void) => {
-    out.push({ node, replace, remove });
+  const stack: Located[] = [
+    {
+      node: root.tree,
+      replace: (n) => {
+        root.tree = n;
+      },
+      remove: () => undefined,
+    },
+  ];
+  while (stack.length > 0) {
+    const located = stack.pop()!;
+    out.push(located);
+    const node = located.node;
+    const children: Located[] = [];
     if (node.kind === 'array') {
       for (const [i, item] of node.items.entries()) {
-        visit(
-          item,
-          (n) => {
+        children.push({
+          node: item,
+          replace: (n) => {
             node.items[i] = n;
           },
-          () => {
+          remove: () => {
             node.items.splice(node.items.indexOf(item), 1);
           },
-        );
+        });
       }
     } else if (node.kind === 'object') {
       for (const entry of node.entries) {
-        visit(
-          entry[1],
-          (n) => {
+        children.push({
+          node: entry[1],
+          replace: (n) => {
             entry[1] = n;
           },
-          () => {
+          remove: () => {
             node.entries.splice(node.entries.indexOf(entry), 1);
           },
-        );
+        });
       }
     }
-  };
-  visit(
-    root.tree,
-    (n) => {
-      root.tree = n;
-    },
-    () => undefined,
-  );
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
   return out;
-}
-
-/** A deep copy of a tree. */
-export function cloneTree(node: JsonNode): JsonNode {
-  return structuredClone(node);
 }
 
 /** The value of `key` in an object node (the last one when repeated, as JSON.parse reads it). */
