@@ -5,8 +5,8 @@ import { descriptorsOf, RssSampler, settleTo, socketsInProcess } from './resourc
 export interface RunChecks {
   /** Closes every client connection the run opened (before handles are counted). */
   closeClients(): Promise<void>;
-  /** Sessions the server still has open (in-process: `dataplane.openSessions`). */
-  openSessions?: () => number;
+  /** Sessions the server still has open (in-process: `dataplane.openSessions`; CLI: its metrics). */
+  openSessions?: () => number | Promise<number>;
 }
 
 /**

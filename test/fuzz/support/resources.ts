@@ -57,12 +57,16 @@ export class RssSampler {
  * Waits (at most `timeoutMs`, polling) until `value()` is at most `target`; resolves with the
  * last value seen. Used to let closed sockets and ended sessions settle, never to time anything.
  */
-export async function settleTo(value: () => number, target: number, timeoutMs = 15_000): Promise<number> {
+export async function settleTo(
+  value: () => number | Promise<number>,
+  target: number,
+  timeoutMs = 15_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  let now = value();
+  let now = await value();
   while (now > target && Date.now() < deadline) {
     await sleep(50);
-    now = value();
+    now = await value();
   }
   return now;
 }

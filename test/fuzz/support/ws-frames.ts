@@ -2,14 +2,6 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { applyCorruptions, type Corruption, corruption } from './corruption.js';
 import { REQUEST_TIMEOUT_MS } from './fuzz-settings.js';
-import { audioRequest, echoRequest } from './requests.js';
-
-/** Valid requests of each model a session can be opened on. */
-export const VALID_REQUESTS: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
-  echo: echoRequest,
-  words: echoRequest,
-  frames: audioRequest,
-};
 
 /** One thing a client does on a WebSocket session. */
 export type FrameOp =
