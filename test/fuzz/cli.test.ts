@@ -49,7 +49,6 @@ describe('fuzzing the real CLI process', () => {
       openSessions: () => cli.openStreams(),
     });
     if (cli.cli.child.exitCode !== null) figures.crashes++;
-    if (process.env.FUZZ_DEBUG)
       console.log(
         (await (await fetch(cli.metrics)).text())
           .split('\n')
