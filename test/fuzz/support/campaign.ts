@@ -23,9 +23,17 @@ export class Campaign {
     private readonly pid?: number,
   ) {}
 
-  /** Handles the server holds: descriptors of the CLI process, or TCP sockets of this one. */
+  /**
+   * Handles the server holds: descriptors of the CLI process (none once it has exited), or TCP
+   * sockets of this one.
+   */
   handles(): number {
-    return this.pid === undefined ? socketsInProcess() : descriptorsOf(this.pid);
+    if (this.pid === undefined) return socketsInProcess();
+    try {
+      return descriptorsOf(this.pid);
+    } catch {
+      return 0;
+    }
   }
 
   /** Runs one transport's fuzzing and records its figures; resolves with them. */

@@ -53,6 +53,11 @@ export class FigureCounter {
     };
   }
 
+  /** A measured figure of an abuse run (responses made ahead, MB grown, …) under `key`. */
+  record(key: string, value: number): void {
+    this.figures.outcomes[key] = value;
+  }
+
   /** One input sent and how it was answered. */
   count(outcome: string | number, inputs = 1): void {
     this.figures.inputs += inputs;

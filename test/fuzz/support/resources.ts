@@ -22,11 +22,13 @@ export class RssSampler {
   readonly before: number;
   readonly startedAt = Date.now();
   private peakBytes: number;
+  private lastBytes: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly pid: number | 'self' = 'self') {
     this.before = rssOf(pid);
     this.peakBytes = this.before;
+    this.lastBytes = this.before;
     this.timer = setInterval(() => this.sample(), 100);
     this.timer.unref();
   }
@@ -34,7 +36,8 @@ export class RssSampler {
   /** Takes one sample now; false when the process is gone. */
   sample(): boolean {
     try {
-      this.peakBytes = Math.max(this.peakBytes, rssOf(this.pid));
+      this.lastBytes = rssOf(this.pid);
+      this.peakBytes = Math.max(this.peakBytes, this.lastBytes);
       return true;
     } catch {
       return false;
@@ -45,11 +48,11 @@ export class RssSampler {
     return this.peakBytes;
   }
 
-  /** Stops sampling; resolves with the RSS now. */
+  /** Stops sampling; returns the RSS now (the last seen when the process has exited). */
   stop(): number {
     clearInterval(this.timer);
     this.sample();
-    return rssOf(this.pid);
+    return this.lastBytes;
   }
 }
 
