@@ -8,7 +8,7 @@ import type { InferenceRequest } from '../types.js';
 import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from '../wire/binary-extension.js';
 import { decodeInferenceBody, type InferenceBodyLimits, inferenceBodyReader } from './inference-body.js';
 import type { JsonRequestOptions } from '../wire/json-request.js';
-import { toJsonResponse } from '../wire/json-response.js';
+import { encodeJsonResponse, toJsonResponse } from '../wire/json-response.js';
 import { startCall } from './client-call.js';
 import { SseWriter } from './sse-writer.js';
 
@@ -64,7 +64,14 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     res.set(headers);
     const binary = encodeBinaryResponse(response, binaryOutputSelector(asRequest(body)), toJsonResponse);
     if (!binary) {
-      res.json(toJsonResponse(response));
+      // Written a slice at a time (see encodeJsonResponse): large outputs never become one string.
+      const chunks = encodeJsonResponse(response);
+      res.set({
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(chunks.reduce((n, chunk) => n + chunk.byteLength, 0)),
+      });
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
       return;
     }
     res.set({
