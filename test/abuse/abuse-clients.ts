@@ -146,3 +146,15 @@ export function grpcUnary(
 export function outcomeOf(answer: Answer): string {
   return 'status' in answer ? String(answer.status) : 'reset';
 }
+
+/** GETs a URL over a connection that closes after the answer; resolves with the status (0: failed). */
+export function getOnce(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      })
+      .on('error', () => resolve(0));
+  });
+}

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { Campaign } from '../fuzz/support/campaign.js';
 import { mb } from '../fuzz/support/figures.js';
 import { SOAK } from '../fuzz/support/fuzz-settings.js';
-import { inferenceClient, outcomeOf, postOnce } from './abuse-clients.js';
+import { getOnce, inferenceClient, outcomeOf, postOnce } from './abuse-clients.js';
 import { type AbuseCli, startAbuseCli } from './abuse-cli.js';
 
 /** The server's heap cap: what a small pod gives Node, far below what the bodies would take as JS values. */
@@ -81,18 +81,6 @@ function simpleAnswerSha(rows: number): { sha: string; bytes: number } {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return { sha: hash.digest('hex'), bytes: parts.reduce((n, p) => n + p.length, 0) };
-}
-
-/** GETs a URL over a connection that closes after the answer; resolves with the status (0: failed). */
-function getOnce(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      })
-      .on('error', () => resolve(0));
-  });
 }
 
 /** Polls `/v2/health/live` every 100 ms until stopped; resolves with the slowest answer in ms. */

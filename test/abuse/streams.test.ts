@@ -69,7 +69,6 @@ describe('abuse: streams (through the CLI, heap capped)', () => {
         expect(await cli.metric('abuse_ticker_running')).toBe(total);
         child.kill('SIGKILL');
         await exited;
-        counter.count('streams killed with their client', total);
         await until(
           () => cli.metric('abuse_ticker_running'),
           (n) => n === 0,
@@ -78,8 +77,10 @@ describe('abuse: streams (through the CLI, heap capped)', () => {
           () => cli.openStreams(),
           (n) => n === 0,
         );
+        counter.tally('streams killed with their client, ended by the server', total);
         const interrupted = (await cli.metric('model_stream_interrupted_total')) - interrupted0;
         counter.record('interrupted streams counted by the server', interrupted);
+        expect(interrupted).toBe(total);
       },
       { closeClients: async () => undefined, openSessions: () => cli.openStreams() },
     );
@@ -131,7 +132,7 @@ describe('abuse: streams (through the CLI, heap capped)', () => {
           const ahead = (await untilSteady(async () => (await produced()) - before, AHEAD_CEILING)) - 1;
           counter.count('stream held by a reader that stopped');
           counter.record('responses made ahead of the reader', ahead);
-          counter.record('MB made ahead of the reader', mb(ahead * bytes));
+          counter.record('MB of tensor data made ahead of the reader', mb(ahead * bytes));
           counter.record('server RSS growth while it waited (MB)', mb(cli.rss() - rssBefore));
           expect(ahead).toBeLessThan(AHEAD_CEILING);
           close();
@@ -163,7 +164,7 @@ describe('abuse: streams (through the CLI, heap capped)', () => {
         ws.send(Buffer.alloc(0));
         expect(await wsClosed).toBe(1000);
         expect(wsIds).toEqual(Array.from({ length: FAST_MESSAGES }, (_, i) => `w${i}`));
-        counter.count('WebSocket: answered in order', FAST_MESSAGES);
+        counter.tally('WebSocket: answered in order', FAST_MESSAGES);
 
         // gRPC: every message written without waiting for the stream to drain.
         const client = inferenceClient(cli.grpc);
@@ -185,14 +186,14 @@ describe('abuse: streams (through the CLI, heap capped)', () => {
         expect(await status).toBe(0);
         expect(grpcIds).toEqual(Array.from({ length: FAST_MESSAGES }, (_, i) => `g${i}`));
         client.close();
-        counter.count('gRPC stream: answered in order', FAST_MESSAGES);
+        counter.tally('gRPC stream: answered in order', FAST_MESSAGES);
 
         // HTTP/1.1: every request written on one connection before the first answer.
         const statuses = await pipelined(cli.http, FAST_MESSAGES, (i) =>
           JSON.stringify({ id: `h${i}`, parameters: { delay_ms: 1 }, inputs: [input] }),
         );
         expect(statuses).toEqual(new Array(FAST_MESSAGES).fill(200));
-        counter.count('pipelined HTTP/1.1: answered 200 in order', FAST_MESSAGES);
+        counter.tally('pipelined HTTP/1.1: answered 200 in order', FAST_MESSAGES);
       },
       { closeClients: async () => undefined, openSessions: () => cli.openStreams() },
     );

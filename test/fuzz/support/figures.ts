@@ -58,6 +58,12 @@ export class FigureCounter {
     this.figures.outcomes[key] = value;
   }
 
+  /** `n` inputs that all ended the same way. */
+  tally(outcome: string, n: number): void {
+    this.figures.inputs += n;
+    this.figures.outcomes[outcome] = (this.figures.outcomes[outcome] ?? 0) + n;
+  }
+
   /** One input sent and how it was answered. */
   count(outcome: string | number, inputs = 1): void {
     this.figures.inputs += inputs;
