@@ -33,3 +33,16 @@ export const REQUEST_TIMEOUT_MS = 20_000;
 export function testTimeout(base: number, perRunMs = 200): number {
   return 60_000 + runs(base) * perRunMs;
 }
+
+/**
+ * How many of something an abuse scenario does: `ci` in `npm test`, `soak` in `npm run
+ * test:soak` (chosen per scenario: a flood ×20 would pass the open-file limit, not test more).
+ */
+export function abuseCount(ci: number, soak: number): number {
+  return SOAK ? soak : ci;
+}
+
+/** Jest's limit for an abuse test: `ms` in CI, ten times that in a soak. */
+export function abuseTimeout(ms: number): number {
+  return SOAK ? ms * 10 : ms;
+}
