@@ -399,6 +399,15 @@ export class DataPlane {
     }
   }
 
+  /**
+   * What a loaded model version's execution stage holds now: requests waiting (for a batch or a
+   * free model call) and model calls running. Zeros for a model that has not run yet.
+   */
+  executionLoad(ref: ModelRef): { waiting: number; active: number } {
+    const stage = this.stages.get(this.registry.get(ref.name, ref.version));
+    return { waiting: stage?.waiting ?? 0, active: stage?.active ?? 0 };
+  }
+
   /** The execution stage every `predict` of a loaded model version goes through. */
   private stageOf(slot: ModelSlot): ExecutionStage {
     let stage = this.stages.get(slot);
