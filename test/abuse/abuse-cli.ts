@@ -1,34 +1,15 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseMetrics, type Sample, sum } from '../helpers/metrics-scrape.js';
+import { sum } from '../helpers/metrics-scrape.js';
+import { openStreamsOf, scrapeOnce } from '../fuzz/support/metrics-once.js';
 import { type CliServer, startCliServer } from '../helpers/cli-server.js';
 import { tempFolder } from '../helpers/test-server.js';
 import { descriptorsOf, rssOf } from '../fuzz/support/resources.js';
 
 const ABUSE_MODELS = path.resolve(import.meta.dirname, '../fixtures/abuse');
 const BUNDLED = path.resolve(import.meta.dirname, '../../model-repository');
-
-/**
- * The server's metrics page over a connection of its own that closes after the answer (a kept
- * alive one would count among the server's descriptors that the suites compare).
- */
-function scrape(url: string): Promise<Sample[]> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve(parseMetrics(text)));
-      })
-      .on('error', reject);
-  });
-}
 
 /** How to start the abused server. */
 export interface AbuseCliOptions {
@@ -84,7 +65,7 @@ export async function startAbuseCli(options: AbuseCliOptions = {}): Promise<Abus
   const metrics = `http://127.0.0.1:${port}/metrics`;
   const pid = server.cli.child.pid!;
   const metric = async (name: string, labels: Record<string, string> = {}) =>
-    sum(await scrape(metrics), name, labels);
+    sum(await scrapeOnce(metrics), name, labels);
   return {
     ...server,
     pid,
@@ -93,10 +74,7 @@ export async function startAbuseCli(options: AbuseCliOptions = {}): Promise<Abus
     rss: () => rssOf(pid),
     peakRss: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
     metric,
-    async openStreams() {
-      const samples = await scrape(metrics);
-      return sum(samples, 'model_stream_active') + sum(samples, 'ws_server_sessions_in_progress');
-    },
+    openStreams: () => openStreamsOf(metrics),
     alive: () => server.cli.child.exitCode === null && server.cli.child.signalCode === null,
     async close() {
       try {

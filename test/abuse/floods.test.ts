@@ -121,7 +121,12 @@ describe('abuse: connection floods (through the CLI)', () => {
         { closeClients: async () => undefined, openSessions: () => cli.openStreams() },
       );
       expect(figures).toMatchObject({ crashes: 0, leakedHandles: 0, leakedSessions: 0 });
-      expect(figures.outcomes['REST 200']).toBeGreaterThanOrEqual(MAX_INFLIGHT);
+      // The first MAX_INFLIGHT arrivals are always served, whichever transport they came by.
+      const served =
+        (figures.outcomes['REST 200'] ?? 0) +
+        (figures.outcomes['gRPC OK'] ?? 0) +
+        (figures.outcomes['WebSocket close 1000 after 3'] ?? 0);
+      expect(served).toBeGreaterThanOrEqual(MAX_INFLIGHT);
       expect(cli.alive()).toBe(true);
     },
     abuseTimeout(180_000),

@@ -164,15 +164,23 @@ describe('abuse: hung runtimes and SIGTERM (through the CLI)', () => {
             const grpcStreams = Array.from({ length: streams }, () =>
               grpcStream(client, grpcTickerRequest(ticks)),
             );
+            // Everything has started (counters, not gauges: on a busy machine the first may
+            // already be over when the last starts); then SIGTERM.
             await until(
-              () => cli.metric('abuse_ticker_running'),
+              () => cli.metric('abuse_ticker_started'),
               (n) => n >= 3 * streams,
             );
             await until(
-              () => cli.metric('rest_server_requests_in_progress', { method: 'POST' }),
-              (n) => n >= unary,
+              () => cli.metric('abuse_slow_started'),
+              (n) => n >= 2 * unary,
             );
+            counter.record(
+              'REST requests still running at SIGTERM',
+              await cli.metric('rest_server_requests_in_progress', { method: 'POST' }),
+            );
+            counter.record('streams still running at SIGTERM', await cli.metric('abuse_ticker_running'));
             cli.cli.child.kill('SIGTERM');
+            await cli.cli.waitForLine(/shutting down: no new requests/);
             // A new request during the drain: 503 with Connection: close (or refused once the port closed).
             const late = await postOnce(`${cli.http}/v2/models/slow/infer`, slowRequest(1));
             counter.count(`new request during the drain: ${'status' in late ? late.status : 'refused'}`);

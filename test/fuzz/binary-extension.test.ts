@@ -7,8 +7,8 @@ import { Campaign } from './support/campaign.js';
 import { fcParameters, testTimeout } from './support/fuzz-settings.js';
 import { HttpProbe } from './support/http-probe.js';
 
-const FRAMED_RUNS = 400;
-const RAW_RUNS = 100;
+const FRAMED_RUNS = 250;
+const RAW_RUNS = 60;
 
 /**
  * Triton's binary tensor extension: a JSON header of `Inference-Header-Content-Length` bytes,

@@ -49,12 +49,6 @@ describe('fuzzing the real CLI process', () => {
       openSessions: () => cli.openStreams(),
     });
     if (cli.cli.child.exitCode !== null) figures.crashes++;
-    console.log(
-      (await (await fetch(cli.metrics)).text())
-        .split('\n')
-        .filter((l) => /stream_active|sessions_in_progress/.test(l))
-        .join('\n'),
-    );
     expect(figures).toMatchObject({ crashes: 0, leakedHandles: 0, leakedSessions: 0 });
     await expectStillServing(cli.http);
     return figures;

@@ -1,9 +1,9 @@
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { scrape, sum } from '../helpers/metrics-scrape.js';
 import { type CliServer, startCliServer } from '../helpers/cli-server.js';
 import { tempFolder } from '../helpers/test-server.js';
 import { FUZZ_MODELS } from './fuzz-server.js';
+import { openStreamsOf } from './support/metrics-once.js';
 
 const BUNDLED = path.resolve(import.meta.dirname, '../../model-repository');
 
@@ -49,10 +49,7 @@ export async function startFuzzCli(settings: Record<string, unknown> = {}): Prom
     ...server,
     pid: server.cli.child.pid!,
     metrics,
-    async openStreams() {
-      const samples = await scrape(metrics);
-      return sum(samples, 'model_stream_active') + sum(samples, 'ws_server_sessions_in_progress');
-    },
+    openStreams: () => openStreamsOf(metrics),
     async close() {
       try {
         return await server.stop();

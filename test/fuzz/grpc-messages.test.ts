@@ -7,9 +7,9 @@ import { Campaign } from './support/campaign.js';
 import { fcParameters, testTimeout } from './support/fuzz-settings.js';
 import { RawGrpcClient } from './support/grpc-wire.js';
 
-const UNARY_RUNS = 400;
-const STREAM_RUNS = 150;
-const GARBAGE_RUNS = 300;
+const UNARY_RUNS = 250;
+const STREAM_RUNS = 100;
+const GARBAGE_RUNS = 200;
 
 /**
  * gRPC messages sent as raw bytes (grpc-js with an identity serializer): well-formed protobuf

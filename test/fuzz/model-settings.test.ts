@@ -10,7 +10,7 @@ import { HttpProbe, tryJson } from './support/http-probe.js';
 import { excerpt, judgeHttp, Violation } from './support/verdicts.js';
 import { settingsFile } from './support/settings-files.js';
 
-const RUNS = 300;
+const RUNS = 200;
 
 /**
  * The answer the README documents for a model whose settings or runtime cannot be loaded: 500

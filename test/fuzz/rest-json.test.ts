@@ -8,8 +8,8 @@ import { fcParameters, testTimeout } from './support/fuzz-settings.js';
 import { HttpProbe } from './support/http-probe.js';
 import { MODELS } from './support/models.js';
 
-const UNARY_RUNS = 500;
-const SSE_RUNS = 250;
+const UNARY_RUNS = 300;
+const SSE_RUNS = 150;
 
 /**
  * JSON bodies for REST `infer` and SSE `infer_stream`: random valid requests, and the same

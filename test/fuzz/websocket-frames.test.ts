@@ -7,7 +7,7 @@ import { Campaign } from './support/campaign.js';
 import { fcParameters, testTimeout } from './support/fuzz-settings.js';
 import { MODELS } from './support/models.js';
 
-const SESSION_RUNS = 300;
+const SESSION_RUNS = 200;
 const MESSAGE_LIMIT = 64 * 1024;
 
 /**
