@@ -98,6 +98,13 @@ describe('fuzzing model-settings.json through the repository load API (in-proces
       );
       expect(figures).toMatchObject({ leakedHandles: 0, leakedSessions: 0 });
       expect(figures.outcomes['200']).toBeGreaterThan(0);
+      // The last files loaded may have left `m` failed (readiness false, as documented): a good
+      // file loaded and unloaded takes every version of it away, failed ones included.
+      const restore = new HttpProbe(running.url);
+      await writeFile(file, JSON.stringify({ name: 'm', implementation: 'echo.Echo' }));
+      expect(await restore.post('/v2/repository/models/m/load', '{}')).toMatchObject({ status: 200 });
+      expect(await restore.post('/v2/repository/models/m/unload', '{}')).toMatchObject({ status: 200 });
+      await restore.close();
       await expectStillServing(running.url);
     },
     testTimeout(RUNS, 500),
