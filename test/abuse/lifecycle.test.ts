@@ -175,7 +175,7 @@ describe('abuse: hung runtimes and SIGTERM (through the CLI)', () => {
               (n) => n >= 2 * unary,
             );
             counter.record(
-              'REST requests still running at SIGTERM',
+              'HTTP requests (REST and SSE) still running at SIGTERM',
               await cli.metric('rest_server_requests_in_progress', { method: 'POST' }),
             );
             counter.record('streams still running at SIGTERM', await cli.metric('abuse_ticker_running'));
