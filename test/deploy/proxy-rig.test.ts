@@ -1,0 +1,187 @@
+import * as grpc from '@grpc/grpc-js';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { IncomingMessage } from 'node:http';
+import { type ProxyRig, startProxyRig } from '../../deploy/proxy/proxy-rig.js';
+import { openStream } from '../grpc/stream-client.js';
+import { connect } from '../helpers/ws-client.js';
+import {
+  grpcStep,
+  grpcTotal,
+  inferenceClient,
+  keyed,
+  keyOn,
+  post,
+  stepBody,
+  totalOf,
+} from './rig-clients.js';
+
+/**
+ * The two-replica rig (deploy/proxy): two real CLI processes behind HAProxy on loopback. Streams
+ * of every transport pass through the proxy unbuffered and interleaved, and a key (header, or
+ * the session id in the URL) keeps a session or a Triton sequence on the replica holding its state.
+ */
+describe('two replicas behind HAProxy', () => {
+  let rig: ProxyRig;
+  let proxy: string;
+  let grpcClient: ReturnType<typeof inferenceClient>;
+
+  beforeAll(async () => {
+    rig = await startProxyRig({ checkInterval: '500ms' });
+    proxy = rig.proxy.url;
+    grpcClient = inferenceClient(`127.0.0.1:${rig.proxy.port}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    grpcClient?.close();
+    await rig?.stop();
+    for (const replica of rig?.replicas ?? []) expect(await replica.process.exited).toBe(0);
+  }, 60_000);
+
+  test('requests without a key are spread over both replicas', async () => {
+    const servedBy = new Set<string | null>();
+    for (let i = 0; i < 6; i++) servedBy.add((await post(`${proxy}/v2/models/accumulator/infer`, stepBody(1))).servedBy);
+    expect([...servedBy].sort()).toEqual(['replica1', 'replica2']);
+  });
+
+  test("SSE: the text model's words pass the proxy as they are made, not buffered", async () => {
+    const prompt = 'every word leaves the proxy as soon as the model yields it';
+    const res = await fetch(`${proxy}/v2/models/text-model/generate_stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'prompt', shape: [1], datatype: 'BYTES', data: [prompt] }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-served-by')).toMatch(/^replica[12]$/);
+    // Words per network read: a buffering proxy hands the whole stream over in one read at the end.
+    const reads: string[][] = [];
+    let current: string[] = [];
+    const parser = createParser({
+      onEvent: (event) => current.push((JSON.parse(event.data) as { outputs: { data: string[] }[] }).outputs[0]!.data[0]!),
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body!) {
+      current = [];
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (current.length > 0) reads.push(current);
+    }
+    expect(reads.flat().join('')).toBe(prompt);
+    // Twelve words 0.5 s apart: only a proxy holding them back delivers them in a single read.
+    expect(reads.length).toBeGreaterThan(1);
+  }, 30_000);
+
+  test('WebSocket: interleaved steps of a session, followed over SSE on the same replica', async () => {
+    const id = 'rig-ws-session';
+    const socket = connect(`${proxy}/v2/models/accumulator/infer_stream?session_id=${id}`);
+    const upgrade = new Promise<IncomingMessage>((resolve) => socket.ws.once('upgrade', resolve));
+    await socket.opened;
+    const wsReplica = (await upgrade).headers['x-served-by'];
+    expect(wsReplica).toMatch(/^replica[12]$/);
+
+    // The follower names the session in its path; the proxy hashes it like ?session_id= above.
+    const follower = await fetch(`${proxy}/v2/models/accumulator/sessions/${id}/events`);
+    expect(follower.status).toBe(200);
+    expect(follower.headers.get('x-served-by')).toBe(wsReplica);
+    const events = eventQueue(follower);
+
+    // Each step is sent only after its answer came back on both streams: had the proxy held
+    // either stream back, the next step would never be sent and the test would hang.
+    let expected = 0;
+    for (const step of [1, 2, 3, 4, 5, 6]) {
+      socket.ws.send(JSON.stringify(stepBody(step)));
+      expected += step;
+      expect(totalOf((await socket.next())!)).toBe(expected);
+      expect(totalOf(JSON.parse((await events.next())!.data))).toBe(expected);
+    }
+    socket.ws.send(Buffer.alloc(0));
+    expect((await socket.closed).code).toBe(1000);
+    expect(await events.next()).toBeUndefined();
+  }, 30_000);
+
+  test('gRPC ModelStreamInfer (h2c): two interleaved streams on one connection, one per replica', async () => {
+    const key1 = await keyOn(proxy, 'replica1');
+    const key2 = await keyOn(proxy, 'replica2');
+    const one = openStream(grpcClient, { metadata: keyed(key1), deadlineMs: 30_000 });
+    const two = openStream(grpcClient, { metadata: keyed(key2), deadlineMs: 30_000 });
+    const log: string[] = [];
+    let total1 = 0;
+    let total2 = 0;
+    for (const step of [1, 2, 3, 4, 5]) {
+      one.write(grpcStep(step));
+      total1 += step;
+      log.push(`one ${grpcTotal(await one.next())}`);
+      two.write(grpcStep(step * 100));
+      total2 += step * 100;
+      log.push(`two ${grpcTotal(await two.next())}`);
+      expect(log.slice(-2)).toEqual([`one ${total1}`, `two ${total2}`]);
+    }
+    one.end();
+    two.end();
+    expect(await one.rest()).toEqual([]);
+    expect(await two.rest()).toEqual([]);
+    expect(await one.status).toEqual({ code: grpc.status.OK, details: 'OK' });
+    expect(await two.status).toEqual({ code: grpc.status.OK, details: 'OK' });
+    expect((await one.headers).get('x-served-by')).toEqual(['replica1']);
+    expect((await two.headers).get('x-served-by')).toEqual(['replica2']);
+  }, 30_000);
+
+  test('a Triton sequence keyed by x-sequence-id stays on its replica for every step', async () => {
+    const first = await keyOn(proxy, 'replica1', 'sequence');
+    const second = await keyOn(proxy, 'replica2', 'sequence');
+    const sequences = [
+      { id: first, replica: 'replica1', other: rig.replicas[1]!, scale: 1, total: 0 },
+      { id: second, replica: 'replica2', other: rig.replicas[0]!, scale: 1000, total: 0 },
+    ];
+    const steps = 25;
+    for (let i = 1; i <= steps; i++) {
+      for (const sequence of sequences) {
+        const parameters = {
+          sequence_id: sequence.id,
+          ...(i === 1 ? { sequence_start: true } : {}),
+          ...(i === steps ? { sequence_end: true } : {}),
+        };
+        const answer = await post(`${proxy}/v2/models/accumulator/infer`, stepBody(i * sequence.scale, parameters), {
+          'x-sequence-id': sequence.id,
+        });
+        sequence.total += i * sequence.scale;
+        expect({ status: answer.status, servedBy: answer.servedBy, total: totalOf(answer.body) }).toEqual({
+          status: 200,
+          servedBy: sequence.replica,
+          total: sequence.total,
+        });
+        if (i === 10) {
+          // The state is in that replica's memory only: the other replica has never heard of it.
+          const elsewhere = await post(`${sequence.other.url}/v2/models/accumulator/infer`, stepBody(1, {
+            sequence_id: sequence.id,
+          }));
+          expect(elsewhere.status).toBe(400);
+          expect(String(elsewhere.body.error)).toMatch(/no open sequence/);
+        }
+      }
+    }
+    expect(sequences.map((s) => s.total)).toEqual([325, 325_000]);
+  }, 60_000);
+});
+
+/** The events of an SSE response, one at a time; undefined once it ended. */
+function eventQueue(res: Response): { next(): Promise<EventSourceMessage | undefined> } {
+  const queue: (EventSourceMessage | undefined)[] = [];
+  const waiters: ((event: EventSourceMessage | undefined) => void)[] = [];
+  const push = (event: EventSourceMessage | undefined) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(event);
+    else queue.push(event);
+  };
+  const parser = createParser({ onEvent: push });
+  void (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body!) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    } finally {
+      push(undefined);
+    }
+  })().catch(() => undefined);
+  return {
+    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve))),
+  };
+}
