@@ -23,7 +23,10 @@ export function startProcess(
   options: SpawnOptions & { onLine?: (line: string) => void } = {},
 ): RigProcess {
   const { onLine, ...spawnOptions } = options;
-  const child = spawn(command, args, { ...spawnOptions, stdio: spawnOptions.stdio ?? ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    ...spawnOptions,
+    stdio: spawnOptions.stdio ?? ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let partial = '';
   const listeners = new Set<() => void>();
@@ -70,7 +73,9 @@ export function startProcess(
         );
         listeners.add(check);
         void exited.then((code) =>
-          finish(() => reject(new Error(`${command} exited (${code}) before printing ${pattern}:\n${output}`))),
+          finish(() =>
+            reject(new Error(`${command} exited (${code}) before printing ${pattern}:\n${output}`)),
+          ),
         );
         check();
       });

@@ -18,10 +18,14 @@ export interface ServerStat {
   checkCode: string;
   /** Requests sent to the server so far. */
   sessions: number;
+  /** Connection attempts to it that were retried. */
+  retries: number;
+  /** Requests that failed on it and were sent to another server instead. */
+  redispatches: number;
 }
 
 /** HAProxy in front of the replicas. */
-export interface Proxy {
+export interface ProxyProcess {
   process: RigProcess;
   /** The port it listens on (REST, SSE, WebSocket and gRPC). */
   port: number;
@@ -31,6 +35,8 @@ export interface Proxy {
   config: string;
   /** `show stat`: one row per server of each backend. */
   stats(): Promise<ServerStat[]>;
+  /** Runs a runtime API command (`disable health rest/replica1`) and resolves with its answer. */
+  command(command: string): Promise<string>;
   /** Stops HAProxy and removes its folder. */
   stop(): Promise<void>;
 }
@@ -50,7 +56,7 @@ export interface HaproxyOptions {
  * The listening socket is bound here and inherited as `fd@3`, so port 0 works although HAProxy
  * refuses it; resolves once every replica passed its readiness check.
  */
-export async function startHaproxy(options: HaproxyOptions): Promise<Proxy> {
+export async function startHaproxy(options: HaproxyOptions): Promise<ProxyProcess> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-haproxy-'));
   const statsSocket = path.join(dir, 'admin.sock');
   const config = await haproxyConfig({
@@ -81,7 +87,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Proxy> {
       async () => {
         const rows = await stats().catch(() => []);
         const rest = rows.filter((row) => row.backend === 'rest');
-        return rest.length === options.replicas.length && rest.every((row) => row.status === 'UP' && row.checkStatus === 'L7OK');
+        return (
+          rest.length === options.replicas.length &&
+          rest.every((row) => row.status === 'UP' && row.checkStatus === 'L7OK')
+        );
       },
       process_,
       30_000,
@@ -90,7 +99,15 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Proxy> {
     await stop();
     throw err;
   }
-  return { process: process_, port: socket.port, url: `http://127.0.0.1:${socket.port}`, config, stats, stop };
+  return {
+    process: process_,
+    port: socket.port,
+    url: `http://127.0.0.1:${socket.port}`,
+    config,
+    stats,
+    command: (command) => runtimeCommand(statsSocket, command),
+    stop,
+  };
 }
 
 /** Asks HAProxy's runtime API for `show stat` and parses the server rows. */
@@ -110,6 +127,8 @@ export async function showStat(statsSocket: string): Promise<ServerStat[]> {
       checkStatus: (cells[at('check_status')] ?? '').replace(/^\* /, ''),
       checkCode: cells[at('check_code')] ?? '',
       sessions: Number(cells[at('stot')] ?? 0),
+      retries: Number(cells[at('wretr')] ?? 0),
+      redispatches: Number(cells[at('wredis')] ?? 0),
     }));
 }
 
@@ -126,7 +145,11 @@ function runtimeCommand(socketPath: string, command: string): Promise<string> {
 }
 
 /** Polls `condition` until true; fails when `process_` exits or after `timeoutMs`. */
-async function waitUntil(condition: () => Promise<boolean>, process_: RigProcess, timeoutMs: number): Promise<void> {
+async function waitUntil(
+  condition: () => Promise<boolean>,
+  process_: RigProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void process_.exited.then(() => {
@@ -136,5 +159,7 @@ async function waitUntil(condition: () => Promise<boolean>, process_: RigProcess
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`haproxy did not see every replica ready (${exited ? 'exited' : 'timed out'}):\n${process_.output()}`);
+  throw new Error(
+    `haproxy did not see every replica ready (${exited ? 'exited' : 'timed out'}):\n${process_.output()}`,
+  );
 }

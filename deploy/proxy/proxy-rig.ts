@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Proxy, startHaproxy } from './haproxy-process.js';
+import { type ProxyProcess, startHaproxy } from './haproxy-process.js';
 import { type Replica, startReplica } from './replica-process.js';
 
 /** The models the rig serves by default: the streaming text model and a running total. */
@@ -8,7 +8,7 @@ export const RIG_MODELS = path.resolve(import.meta.dirname, 'models');
 /** Replicas of mlserver-ts behind one HAProxy, all on loopback. */
 export interface ProxyRig {
   replicas: Replica[];
-  proxy: Proxy;
+  proxy: ProxyProcess;
   /** Stops the proxy, then every replica still running (SIGTERM, their graceful drain). */
   stop(): Promise<void>;
 }
@@ -47,7 +47,8 @@ export async function startProxyRig(options: ProxyRigOptions = {}): Promise<Prox
     }),
   );
   const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const stopReplicas = () => Promise.all(replicas.map((replica) => replica.process.stop())).then(() => undefined);
+  const stopReplicas = () =>
+    Promise.all(replicas.map((replica) => replica.process.stop())).then(() => undefined);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     await stopReplicas();

@@ -39,7 +39,8 @@ describe('two replicas behind HAProxy', () => {
 
   test('requests without a key are spread over both replicas', async () => {
     const servedBy = new Set<string | null>();
-    for (let i = 0; i < 6; i++) servedBy.add((await post(`${proxy}/v2/models/accumulator/infer`, stepBody(1))).servedBy);
+    for (let i = 0; i < 6; i++)
+      servedBy.add((await post(`${proxy}/v2/models/accumulator/infer`, stepBody(1))).servedBy);
     expect([...servedBy].sort()).toEqual(['replica1', 'replica2']);
   });
 
@@ -57,7 +58,8 @@ describe('two replicas behind HAProxy', () => {
     const reads: string[][] = [];
     let current: string[] = [];
     const parser = createParser({
-      onEvent: (event) => current.push((JSON.parse(event.data) as { outputs: { data: string[] }[] }).outputs[0]!.data[0]!),
+      onEvent: (event) =>
+        current.push((JSON.parse(event.data) as { outputs: { data: string[] }[] }).outputs[0]!.data[0]!),
     });
     const decoder = new TextDecoder();
     for await (const chunk of res.body!) {
@@ -140,9 +142,13 @@ describe('two replicas behind HAProxy', () => {
           ...(i === 1 ? { sequence_start: true } : {}),
           ...(i === steps ? { sequence_end: true } : {}),
         };
-        const answer = await post(`${proxy}/v2/models/accumulator/infer`, stepBody(i * sequence.scale, parameters), {
-          'x-sequence-id': sequence.id,
-        });
+        const answer = await post(
+          `${proxy}/v2/models/accumulator/infer`,
+          stepBody(i * sequence.scale, parameters),
+          {
+            'x-sequence-id': sequence.id,
+          },
+        );
         sequence.total += i * sequence.scale;
         expect({ status: answer.status, servedBy: answer.servedBy, total: totalOf(answer.body) }).toEqual({
           status: 200,
@@ -151,9 +157,12 @@ describe('two replicas behind HAProxy', () => {
         });
         if (i === 10) {
           // The state is in that replica's memory only: the other replica has never heard of it.
-          const elsewhere = await post(`${sequence.other.url}/v2/models/accumulator/infer`, stepBody(1, {
-            sequence_id: sequence.id,
-          }));
+          const elsewhere = await post(
+            `${sequence.other.url}/v2/models/accumulator/infer`,
+            stepBody(1, {
+              sequence_id: sequence.id,
+            }),
+          );
           expect(elsewhere.status).toBe(400);
           expect(String(elsewhere.body.error)).toMatch(/no open sequence/);
         }
@@ -182,6 +191,7 @@ function eventQueue(res: Response): { next(): Promise<EventSourceMessage | undef
     }
   })().catch(() => undefined);
   return {
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve))),
+    next: () =>
+      queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve)),
   };
 }

@@ -64,12 +64,15 @@ export function grpcStep(step: number) {
 
 /** The `total` of an accumulator gRPC response. */
 export function grpcTotal(response: unknown): number | undefined {
-  const outputs = (response as { outputs?: { name: string; contents?: { int_contents?: number[] } }[] }).outputs;
+  const outputs = (response as { outputs?: { name: string; contents?: { int_contents?: number[] } }[] })
+    .outputs;
   return outputs?.find((o) => o.name === 'total')?.contents?.int_contents?.[0];
 }
 
 /** An `inference.GRPCInferenceService` client (MLServer's protos) for `target` over h2c. */
-export function inferenceClient(target: string): grpc.Client & Record<string, (...args: unknown[]) => unknown> {
+export function inferenceClient(
+  target: string,
+): grpc.Client & Record<string, (...args: unknown[]) => unknown> {
   const Client = clientFor('inference/dataplane.proto', 'inference.GRPCInferenceService');
   return new Client(target, grpc.credentials.createInsecure()) as grpc.Client &
     Record<string, (...args: unknown[]) => unknown>;
@@ -90,7 +93,9 @@ export function grpcInfer(
 ): Promise<{ reply: unknown; servedBy: string | undefined }> {
   return new Promise((resolve, reject) => {
     let servedBy: string | undefined;
-    const fn = (client as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>).ModelInfer!.bind(client);
+    const fn = (client as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>).ModelInfer!.bind(
+      client,
+    );
     const call = fn(request, metadata, { deadline: Date.now() + 20_000 }, (err: unknown, reply: unknown) =>
       err ? reject(err) : resolve({ reply, servedBy }),
     );
