@@ -49,6 +49,8 @@ export interface HaproxyOptions {
   port?: number;
   checkInterval?: string;
   onLine?: (line: string) => void;
+  /** In a process group of its own: a terminal's Ctrl-C then reaches the rig only. */
+  detached?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<ProxyProces
     process_ = startProcess('haproxy', ['-db', '-f', file], {
       stdio: ['ignore', 'pipe', 'pipe', socket.fd],
       onLine: options.onLine,
+      detached: options.detached,
     });
   } finally {
     socket.close();

@@ -28,6 +28,11 @@ export interface ProxyRigOptions {
   env?: Record<string, string>;
   /** Every log line, with the name of the process that wrote it. */
   onLine?: (from: string, line: string) => void;
+  /**
+   * Start every process in a process group of its own, so a terminal's Ctrl-C reaches only the
+   * caller, which then stops them in order (a replica signalled twice exits without draining).
+   */
+  detached?: boolean;
 }
 
 /**
@@ -42,6 +47,7 @@ export async function startProxyRig(options: ProxyRigOptions = {}): Promise<Prox
       const name = `replica${i + 1}`;
       return startReplica(name, folder, {
         env: options.env,
+        detached: options.detached,
         onLine: options.onLine && ((line) => options.onLine!(name, line)),
       });
     }),
@@ -59,6 +65,7 @@ export async function startProxyRig(options: ProxyRigOptions = {}): Promise<Prox
     host: options.host,
     port: options.port,
     checkInterval: options.checkInterval,
+    detached: options.detached,
     onLine: options.onLine && ((line) => options.onLine!('haproxy', line)),
   }).catch(async (err: unknown) => {
     await stopReplicas();

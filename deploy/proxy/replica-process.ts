@@ -22,7 +22,13 @@ export interface Replica {
 export async function startReplica(
   name: string,
   folder: string,
-  options: { env?: Record<string, string>; onLine?: (line: string) => void; readyTimeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    onLine?: (line: string) => void;
+    readyTimeoutMs?: number;
+    /** In a process group of its own: a terminal's Ctrl-C then reaches the rig only. */
+    detached?: boolean;
+  } = {},
 ): Promise<Replica> {
   const process_ = startProcess(process.execPath, [CLI, 'start', folder], {
     env: {
@@ -35,6 +41,7 @@ export async function startReplica(
       ...options.env,
     },
     onLine: options.onLine,
+    detached: options.detached,
   });
   try {
     const http_port = Number(await process_.waitForLine(/HTTP server running on http:\/\/[^:\s]+:(\d+)/));

@@ -24,6 +24,7 @@ const rig = await startProxyRig({
   host: values.host,
   port: Number(values.port),
   replicas: Number(values.replicas),
+  detached: true,
   onLine: (from, line) => console.log(`${from.padEnd(8)} | ${line}`),
 });
 const { port } = rig.proxy;
@@ -40,6 +41,13 @@ Try:
   (x-served-by names the replica; steps with the same x-sequence-id stay on it)
   kill -TERM <pid of a replica>: its streams finish, new requests go to the other one
 `);
+
+// The processes sit in process groups of their own: whatever way this one ends, they end too.
+process.on('exit', () => {
+  for (const child of [rig.proxy.process.child, ...rig.replicas.map((r) => r.process.child)]) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
 
 let stopping = false;
 const stop = () => {

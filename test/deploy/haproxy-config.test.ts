@@ -28,9 +28,9 @@ describe('the rig’s HAProxy configuration (deploy/proxy/haproxy.cfg.template)'
   });
 
   test('a field the options do not have is an error, not an empty string', () => {
-    expect(() => renderHaproxyConfig('bind {{nowhere}}', { bind: 'fd@3', statsSocket: 's', replicas })).toThrow(
-      /nothing to fill \{\{nowhere\}\}/,
-    );
+    expect(() =>
+      renderHaproxyConfig('bind {{nowhere}}', { bind: 'fd@3', statsSocket: 's', replicas }),
+    ).toThrow(/nothing to fill \{\{nowhere\}\}/);
   });
 
   test('HAProxy itself accepts the rendered file (haproxy -c)', async () => {
