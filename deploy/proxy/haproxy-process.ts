@@ -59,31 +59,40 @@ export interface HaproxyOptions {
  * refuses it; resolves once every replica passed its readiness check.
  */
 export async function startHaproxy(options: HaproxyOptions): Promise<ProxyProcess> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-haproxy-'));
-  const statsSocket = path.join(dir, 'admin.sock');
-  const config = await haproxyConfig({
-    bind: 'fd@3',
-    statsSocket,
-    replicas: options.replicas,
-    checkInterval: options.checkInterval,
-  });
-  const file = path.join(dir, 'haproxy.cfg');
-  await writeFile(file, config);
-  const socket = await bindForChild(options.host ?? '127.0.0.1', options.port ?? 0);
+  const host = options.host ?? '127.0.0.1';
+  const socket = await bindForChild(host, options.port ?? 0);
+  let dir: string | undefined;
   let process_: RigProcess;
+  let config: string;
+  let statsSocket: string;
   try {
+    dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-haproxy-'));
+    statsSocket = path.join(dir, 'admin.sock');
+    config = await haproxyConfig({
+      bind: 'fd@3',
+      statsSocket,
+      replicas: options.replicas,
+      checkInterval: options.checkInterval,
+    });
+    const file = path.join(dir, 'haproxy.cfg');
+    await writeFile(file, config);
     process_ = startProcess('haproxy', ['-db', '-f', file], {
       stdio: ['ignore', 'pipe', 'pipe', socket.fd],
       onLine: options.onLine,
       detached: options.detached,
     });
+  } catch (err) {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    throw err;
   } finally {
+    // HAProxy holds its own copy now (or never will): this process must not accept on it.
     socket.close();
   }
+  const folder = dir;
   const stats = () => showStat(statsSocket);
   const stop = async () => {
     await process_.stop('SIGTERM', 10_000);
-    await rm(dir, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
   };
   try {
     await waitUntil(
@@ -105,7 +114,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<ProxyProces
   return {
     process: process_,
     port: socket.port,
-    url: `http://127.0.0.1:${socket.port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${socket.port}`,
     config,
     stats,
     command: (command) => runtimeCommand(statsSocket, command),
