@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { IncomingMessage } from 'node:http';
 import { type ProxyRig, startProxyRig } from '../../deploy/proxy/proxy-rig.js';
 import { openStream } from '../grpc/stream-client.js';
 import { connect } from '../helpers/ws-client.js';
 import {
+  grpcInfer,
   grpcStep,
   grpcTotal,
   inferenceClient,
@@ -14,11 +14,15 @@ import {
   stepBody,
   totalOf,
 } from './rig-clients.js';
+import { sseEvents } from './sse-events.js';
+import { testDrainUnderLoad } from './drain-under-load.js';
 
 /**
  * The two-replica rig (deploy/proxy): two real CLI processes behind HAProxy on loopback. Streams
  * of every transport pass through the proxy unbuffered and interleaved, and a key (header, or
- * the session id in the URL) keeps a session or a Triton sequence on the replica holding its state.
+ * the session id in the URL) keeps a session or a Triton sequence on the replica holding its state;
+ * last, SIGTERM on one replica under load loses no request (drain-under-load.ts). One rig for all:
+ * starting two replicas and HAProxy is most of this file's time.
  */
 describe('two replicas behind HAProxy', () => {
   let rig: ProxyRig;
@@ -26,7 +30,8 @@ describe('two replicas behind HAProxy', () => {
   let grpcClient: ReturnType<typeof inferenceClient>;
 
   beforeAll(async () => {
-    rig = await startProxyRig({ checkInterval: '500ms' });
+    // A grace period longer than any test here: see testDrainUnderLoad.
+    rig = await startProxyRig({ checkInterval: '500ms', env: { MLSERVER_SHUTDOWN_GRACE_PERIOD: '110' } });
     proxy = rig.proxy.url;
     grpcClient = inferenceClient(`127.0.0.1:${rig.proxy.port}`);
   }, 120_000);
@@ -44,32 +49,37 @@ describe('two replicas behind HAProxy', () => {
     expect([...servedBy].sort()).toEqual(['replica1', 'replica2']);
   });
 
-  test("SSE: the text model's words pass the proxy as they are made, not buffered", async () => {
-    const prompt = 'every word leaves the proxy as soon as the model yields it';
+  test("SSE: the text model's words pass the proxy while it makes them; a client leaving reaches the replica", async () => {
+    // 400 words, one every 0.5 s: the stream would last 200 s. Its first words reaching the client
+    // show the proxy holds nothing back until the end; the test never waits for that end.
+    const prompt = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+    const controller = new AbortController();
     const res = await fetch(`${proxy}/v2/models/text-model/generate_stream`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-request-id': 'rig-sse-left' },
       body: JSON.stringify({ inputs: [{ name: 'prompt', shape: [1], datatype: 'BYTES', data: [prompt] }] }),
+      signal: controller.signal,
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(res.headers.get('x-served-by')).toMatch(/^replica[12]$/);
-    // Words per network read: a buffering proxy hands the whole stream over in one read at the end.
-    const reads: string[][] = [];
-    let current: string[] = [];
-    const parser = createParser({
-      onEvent: (event) =>
-        current.push((JSON.parse(event.data) as { outputs: { data: string[] }[] }).outputs[0]!.data[0]!),
-    });
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body!) {
-      current = [];
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-      if (current.length > 0) reads.push(current);
+    const servedBy = res.headers.get('x-served-by');
+    const replica = rig.replicas.find((r) => r.name === servedBy);
+    expect(replica).toBeDefined();
+    const events = sseEvents(res);
+    const words: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const event = await events.next();
+      words.push((JSON.parse(event!.data) as { outputs: { data: string[] }[] }).outputs[0]!.data[0]!);
     }
-    expect(reads.flat().join('')).toBe(prompt);
-    // Twelve words 0.5 s apart: only a proxy holding them back delivers them in a single read.
-    expect(reads.length).toBeGreaterThan(1);
+    expect(words).toEqual(['w0', ' w1']);
+
+    // The client leaves mid-stream: HAProxy closes its side to the replica, whose runtime is
+    // aborted and whose access log records the call as the client's disconnect.
+    controller.abort();
+    const line = await replica!.process.waitForLine(
+      /(generate_stream 499 .*request_id=rig-sse-left error="client disconnected")/,
+    );
+    expect(line).toMatch(/transport=sse model=text-model/);
   }, 30_000);
 
   test('WebSocket: interleaved steps of a session, followed over SSE on the same replica', async () => {
@@ -84,12 +94,12 @@ describe('two replicas behind HAProxy', () => {
     const follower = await fetch(`${proxy}/v2/models/accumulator/sessions/${id}/events`);
     expect(follower.status).toBe(200);
     expect(follower.headers.get('x-served-by')).toBe(wsReplica);
-    const events = eventQueue(follower);
+    const events = sseEvents(follower);
 
     // Each step is sent only after its answer came back on both streams: had the proxy held
     // either stream back, the next step would never be sent and the test would hang.
     let expected = 0;
-    for (const step of [1, 2, 3, 4, 5, 6]) {
+    for (const step of [1, 2, 3, 4]) {
       socket.ws.send(JSON.stringify(stepBody(step)));
       expected += step;
       expect(totalOf((await socket.next())!)).toBe(expected);
@@ -127,7 +137,7 @@ describe('two replicas behind HAProxy', () => {
     expect((await two.headers).get('x-served-by')).toEqual(['replica2']);
   }, 30_000);
 
-  test('a Triton sequence keyed by x-sequence-id stays on its replica for every step', async () => {
+  test('a Triton sequence keyed by x-sequence-id stays on its replica for every step, REST and gRPC alike', async () => {
     const first = await keyOn(proxy, 'replica1', 'sequence');
     const second = await keyOn(proxy, 'replica2', 'sequence');
     const sequences = [
@@ -137,31 +147,43 @@ describe('two replicas behind HAProxy', () => {
     const steps = 25;
     for (let i = 1; i <= steps; i++) {
       for (const sequence of sequences) {
-        const parameters = {
-          sequence_id: sequence.id,
-          ...(i === 1 ? { sequence_start: true } : {}),
-          ...(i === steps ? { sequence_end: true } : {}),
-        };
-        const answer = await post(
-          `${proxy}/v2/models/accumulator/infer`,
-          stepBody(i * sequence.scale, parameters),
-          {
+        const start = i === 1;
+        const end = i === steps;
+        const step = i * sequence.scale;
+        // Odd steps over REST (the key in a header), even ones over gRPC (the key as metadata):
+        // both backends hash the key alike, so one sequence may use either transport.
+        let answer: { servedBy: string | null | undefined; total: number | undefined };
+        if (i % 2 === 1) {
+          const parameters = {
+            sequence_id: sequence.id,
+            ...(start ? { sequence_start: true } : {}),
+            ...(end ? { sequence_end: true } : {}),
+          };
+          const rest = await post(`${proxy}/v2/models/accumulator/infer`, stepBody(step, parameters), {
             'x-sequence-id': sequence.id,
-          },
-        );
-        sequence.total += i * sequence.scale;
-        expect({ status: answer.status, servedBy: answer.servedBy, total: totalOf(answer.body) }).toEqual({
-          status: 200,
-          servedBy: sequence.replica,
-          total: sequence.total,
-        });
+          });
+          expect(rest.status).toBe(200);
+          answer = { servedBy: rest.servedBy, total: totalOf(rest.body) };
+        } else {
+          const metadata = new grpc.Metadata();
+          metadata.set('x-sequence-id', sequence.id);
+          const request = {
+            ...grpcStep(step),
+            parameters: {
+              sequence_id: { string_param: sequence.id },
+              ...(end ? { sequence_end: { bool_param: true } } : {}),
+            },
+          };
+          const { reply, servedBy } = await grpcInfer(grpcClient, request, metadata);
+          answer = { servedBy, total: grpcTotal(reply) };
+        }
+        sequence.total += step;
+        expect(answer).toEqual({ servedBy: sequence.replica, total: sequence.total });
         if (i === 10) {
           // The state is in that replica's memory only: the other replica has never heard of it.
           const elsewhere = await post(
             `${sequence.other.url}/v2/models/accumulator/infer`,
-            stepBody(1, {
-              sequence_id: sequence.id,
-            }),
+            stepBody(1, { sequence_id: sequence.id }),
           );
           expect(elsewhere.status).toBe(400);
           expect(String(elsewhere.body.error)).toMatch(/no open sequence/);
@@ -170,28 +192,7 @@ describe('two replicas behind HAProxy', () => {
     }
     expect(sequences.map((s) => s.total)).toEqual([325, 325_000]);
   }, 60_000);
-});
 
-/** The events of an SSE response, one at a time; undefined once it ended. */
-function eventQueue(res: Response): { next(): Promise<EventSourceMessage | undefined> } {
-  const queue: (EventSourceMessage | undefined)[] = [];
-  const waiters: ((event: EventSourceMessage | undefined) => void)[] = [];
-  const push = (event: EventSourceMessage | undefined) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(event);
-    else queue.push(event);
-  };
-  const parser = createParser({ onEvent: push });
-  void (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body!) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-    } finally {
-      push(undefined);
-    }
-  })().catch(() => undefined);
-  return {
-    next: () =>
-      queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve)),
-  };
-}
+  // Last: it drains and stops the first replica.
+  testDrainUnderLoad(() => rig);
+});
