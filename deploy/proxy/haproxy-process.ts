@@ -48,6 +48,8 @@ export interface HaproxyOptions {
   host?: string;
   port?: number;
   checkInterval?: string;
+  /** Edits the rendered configuration before HAProxy reads it (a bench compares variants). */
+  configure?: (config: string) => string;
   onLine?: (line: string) => void;
   /** In a process group of its own: a terminal's Ctrl-C then reaches the rig only. */
   detached?: boolean;
@@ -68,12 +70,13 @@ export async function startHaproxy(options: HaproxyOptions): Promise<ProxyProces
   try {
     dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-haproxy-'));
     statsSocket = path.join(dir, 'admin.sock');
-    config = await haproxyConfig({
+    const rendered = await haproxyConfig({
       bind: 'fd@3',
       statsSocket,
       replicas: options.replicas,
       checkInterval: options.checkInterval,
     });
+    config = options.configure ? options.configure(rendered) : rendered;
     const file = path.join(dir, 'haproxy.cfg');
     await writeFile(file, config);
     process_ = startProcess('haproxy', ['-db', '-f', file], {

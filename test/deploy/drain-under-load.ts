@@ -134,16 +134,29 @@ export function testDrainUnderLoad(rigOf: () => ProxyRig): void {
       await rig.proxy.command(`disable health rest/${drained.name}`);
       drained.process.child.kill('SIGTERM');
       await drained.process.waitForLine(/shutting down/);
-      // It answers 503 (REST) or refuses the connection (gRPC); the proxy replays on the other replica.
+      // It answers 503 (REST, SSE) or refuses the connection (gRPC); the proxy replays each on the
+      // other replica.
       const rest = await post(`${proxy}/v2/models/accumulator/infer`, stepBody(1), { 'x-session-id': key });
       expect({ status: rest.status, servedBy: rest.servedBy }).toEqual({
         status: 200,
         servedBy: survivor.name,
       });
       expect((await grpcInfer(client, grpcStep(1), keyed(key))).servedBy).toBe(survivor.name);
+      const stream503 = await fetch(`${proxy}/v2/models/accumulator/infer_stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-session-id': key },
+        body: JSON.stringify(stepBody(1)),
+      });
+      expect({ status: stream503.status, servedBy: stream503.headers.get('x-served-by') }).toEqual({
+        status: 200,
+        servedBy: survivor.name,
+      });
+      const replayedEvents = await sseEvents(stream503).all();
+      expect(replayedEvents.map((event) => totalOf(JSON.parse(event.data)))).toEqual([1]);
       const replayed = (await rig.proxy.stats()).filter((row) => row.server === drained.name);
       expect(Object.fromEntries(replayed.map((row) => [row.backend, row.redispatches > 0]))).toEqual({
         rest: true,
+        sse: true,
         grpc: true,
       });
 

@@ -12,7 +12,7 @@ const replicas = [
 ];
 
 describe('the rig’s HAProxy configuration (deploy/proxy/haproxy.cfg.template)', () => {
-  test('fills every field and writes each server line once per replica, in both backends', async () => {
+  test('fills every field and writes each server line once per replica, in every backend', async () => {
     const config = await haproxyConfig({ bind: 'fd@3', statsSocket: '/run/x/admin.sock', replicas });
     expect(config).not.toMatch(/\{\{[\w.]+\}\}/);
     expect(config).toMatch(/^ {2}bind fd@3$/m);
@@ -21,10 +21,20 @@ describe('the rig’s HAProxy configuration (deploy/proxy/haproxy.cfg.template)'
       '  server replica1 127.0.0.1:1111',
       '  server replica2 127.0.0.1:1222',
       '  server replica3 127.0.0.1:1333',
+      '  server replica1 127.0.0.1:1111 track rest/replica1',
+      '  server replica2 127.0.0.1:1222 track rest/replica2',
+      '  server replica3 127.0.0.1:1333 track rest/replica3',
       '  server replica1 127.0.0.1:2111 proto h2 track rest/replica1',
       '  server replica2 127.0.0.1:2222 proto h2 track rest/replica2',
       '  server replica3 127.0.0.1:2333 proto h2 track rest/replica3',
     ]);
+  });
+
+  test('only the SSE backend sends small writes at once (option http-no-delay)', async () => {
+    const config = await haproxyConfig({ bind: 'fd@3', statsSocket: 's', replicas });
+    const sections = config.split(/^(?=backend )/m).slice(1);
+    const noDelay = sections.filter((section) => /^ {2}option http-no-delay$/m.test(section));
+    expect(noDelay.map((section) => section.split('\n')[0])).toEqual(['backend sse']);
   });
 
   test('a field the options do not have is an error, not an empty string', () => {

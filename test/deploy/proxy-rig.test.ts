@@ -47,6 +47,12 @@ describe('two replicas behind HAProxy', () => {
     for (let i = 0; i < 6; i++)
       servedBy.add((await post(`${proxy}/v2/models/accumulator/infer`, stepBody(1))).servedBy);
     expect([...servedBy].sort()).toEqual(['replica1', 'replica2']);
+    const unary = await fetch(`${proxy}/v2/models/accumulator/infer`, {
+      method: 'POST',
+      body: JSON.stringify(stepBody(1)),
+    });
+    await unary.arrayBuffer();
+    expect(unary.headers.get('x-backend')).toBe('rest');
   });
 
   test("SSE: the text model's words pass the proxy while it makes them; a client leaving reaches the replica", async () => {
@@ -62,6 +68,8 @@ describe('two replicas behind HAProxy', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // Through the backend that sends each event at once (see the template's `backend sse`).
+    expect(res.headers.get('x-backend')).toBe('sse');
     const servedBy = res.headers.get('x-served-by');
     const replica = rig.replicas.find((r) => r.name === servedBy);
     expect(replica).toBeDefined();
@@ -87,13 +95,16 @@ describe('two replicas behind HAProxy', () => {
     const socket = connect(`${proxy}/v2/models/accumulator/infer_stream?session_id=${id}`);
     const upgrade = new Promise<IncomingMessage>((resolve) => socket.ws.once('upgrade', resolve));
     await socket.opened;
-    const wsReplica = (await upgrade).headers['x-served-by'];
+    const upgraded = (await upgrade).headers;
+    expect(upgraded['x-backend']).toBe('rest');
+    const wsReplica = upgraded['x-served-by'];
     expect(wsReplica).toMatch(/^replica[12]$/);
 
     // The follower names the session in its path; the proxy hashes it like ?session_id= above.
     const follower = await fetch(`${proxy}/v2/models/accumulator/sessions/${id}/events`);
     expect(follower.status).toBe(200);
     expect(follower.headers.get('x-served-by')).toBe(wsReplica);
+    expect(follower.headers.get('x-backend')).toBe('sse');
     const events = sseEvents(follower);
 
     // Each step is sent only after its answer came back on both streams: had the proxy held
@@ -135,6 +146,7 @@ describe('two replicas behind HAProxy', () => {
     expect(await two.status).toEqual({ code: grpc.status.OK, details: 'OK' });
     expect((await one.headers).get('x-served-by')).toEqual(['replica1']);
     expect((await two.headers).get('x-served-by')).toEqual(['replica2']);
+    expect((await one.headers).get('x-backend')).toEqual(['grpc']);
   }, 30_000);
 
   test('a Triton sequence keyed by x-sequence-id stays on its replica for every step, REST and gRPC alike', async () => {
