@@ -1,9 +1,20 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** The ONNX models the bench serves when the repository bundles them. */
 export const ONNX_MODELS = ['simple', 'silero-vad'] as const;
+
+/**
+ * Adaptive batching of the batched copy of each bundled ONNX model (`<name>-batched`), for the
+ * batching rows: up to 32 requests per model call, 2 ms for a batch to fill.
+ */
+export const BATCHING = { max_batch_size: 32, max_batch_time: 0.002 } as const;
+
+/** The name of a bundled model's batched copy. */
+export function batchedName(model: string): string {
+  return `${model}-batched`;
+}
 
 /** A model repository assembled for one run, removed afterwards. */
 export interface BenchRepo {
@@ -18,7 +29,7 @@ export interface BenchRepo {
 /**
  * Assembles the run's model repository in a temporary folder: `bench/models/*` (identity,
  * stream6, held and the settings with port 0) plus `model-repository/simple` and
- * `model-repository/silero-vad` when they exist. Folders are copied, not linked, because the
+ * `model-repository/silero-vad` when they exist, each also as a batched copy (`BATCHING`). Folders are copied, not linked, because the
  * server's repository scan does not follow symbolic links.
  */
 export function assembleRepo(repoRoot: string, modelRepository: string): BenchRepo {
@@ -33,6 +44,11 @@ export function assembleRepo(repoRoot: string, modelRepository: string): BenchRe
     if (existsSync(path.join(source, 'model-settings.json'))) {
       // silero-vad's weights are a link into node_modules: cpSync makes the copy's link absolute.
       cpSync(source, path.join(folder, name), { recursive: true });
+      const batched = path.join(folder, batchedName(name));
+      cpSync(source, batched, { recursive: true });
+      const file = path.join(batched, 'model-settings.json');
+      const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...settings, name: batchedName(name), ...BATCHING }));
       onnx.push(name);
     } else {
       missing.push(name);

@@ -12,6 +12,8 @@ import {
   NotFoundError,
   UnavailableError,
 } from './errors.js';
+import type { ExecutionStage } from './execution/execution-stage.js';
+import { stageForSlot } from './execution/slot-stage.js';
 import type { ModelRef } from './model-ref.js';
 import type { ModelSlot } from './model-slot.js';
 import { completeResponse, prepareRequest } from './prepare-request.js';
@@ -79,6 +81,8 @@ export class DataPlane {
   private readonly sessions: SessionTable;
   private readonly bytes: ByteBudget;
   private readonly limits: DecodeLimits;
+  /** The execution stage of each loaded model version (a reload is a new slot, a new stage). */
+  private readonly stages = new WeakMap<ModelSlot, ExecutionStage>();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -220,9 +224,10 @@ export class DataPlane {
       const marks: Marks = { start: started, leased: performance.now() };
       const request = prepareRequest(body, lease.slot, call.id, call.headers, this.limits);
       marks.prepared = performance.now();
-      const model = lease.model;
-      const response = await call.runtime('predict', (runtime) =>
-        untilAbortedPromise(model.predict(request, call.contextFor(request.id, runtime)), call.signal),
+      const stage = this.stageOf(lease.slot);
+      const response = await untilAbortedPromise(
+        stage.predict(request, call.contextFor(request.id), call),
+        call.signal,
       );
       marks.computed = performance.now();
       const result = completeResponse(response, lease.slot, request.id);
@@ -271,6 +276,7 @@ export class DataPlane {
         id,
         kind: 'stream',
         lease,
+        stage: this.stageOf(slot),
         parent: call.signal,
         call,
         headers: call.headers,
@@ -371,6 +377,7 @@ export class DataPlane {
         id,
         kind: 'sequence',
         lease,
+        stage: this.stageOf(lease.slot),
         parent: this.shutdown,
         headers: {},
         requestId: id,
@@ -390,6 +397,25 @@ export class DataPlane {
       lease.release();
       throw err;
     }
+  }
+
+  /**
+   * What a loaded model version's execution stage holds now: requests waiting (for a batch or a
+   * free model call) and model calls running. Zeros for a model that has not run yet.
+   */
+  executionLoad(ref: ModelRef): { waiting: number; active: number } {
+    const stage = this.stages.get(this.registry.get(ref.name, ref.version));
+    return { waiting: stage?.waiting ?? 0, active: stage?.active ?? 0 };
+  }
+
+  /** The execution stage every `predict` of a loaded model version goes through. */
+  private stageOf(slot: ModelSlot): ExecutionStage {
+    let stage = this.stages.get(slot);
+    if (!stage) {
+      stage = stageForSlot(slot, this.settings, this.callObserver);
+      this.stages.set(slot, stage);
+    }
+    return stage;
   }
 
   /** Applies the model's (else the server's) `inference_timeout` to a unary call. */

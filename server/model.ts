@@ -30,6 +30,12 @@ export interface ModelCapabilities {
    * may answer one request with many responses. Otherwise a stream is `predict` once per request.
    */
   nativeStream: boolean;
+  /**
+   * How many `predict` calls the runtime can usefully run at once (a worker-backed runtime: its
+   * workers); the execution stage keeps the rest waiting. Absent: no limit (an async runtime on
+   * the event loop).
+   */
+  concurrency?: number;
 }
 
 /**

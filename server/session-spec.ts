@@ -9,6 +9,8 @@ export interface StateSpec {
   input: string;
   output: string;
   initial: RequestInput | undefined;
+  /** The axis of its input and output that holds the batch. */
+  batchAxis: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export function compileSessionSpec(
       throw fail(`state[${i}].output: the model has no output '${entry.output}'`);
     const datatype = entry.initial?.datatype ?? inputs.get(entry.input)?.datatype;
     const initial = entry.initial ? settingsTensor(entry.input, entry.initial, datatype, fail) : undefined;
-    return { input: entry.input, output: entry.output, initial };
+    return { input: entry.input, output: entry.output, initial, batchAxis: entry.batch_axis };
   });
   const defaults = settings.defaults.map((entry, i) => {
     if (!known(entry.name)) throw fail(`defaults[${i}]: the model has no input '${entry.name}'`);

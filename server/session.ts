@@ -8,6 +8,7 @@ import {
   isInferenceServerError,
   OverloadedError,
 } from './errors.js';
+import type { ExecutionStage } from './execution/execution-stage.js';
 import type { ModelSlot } from './model-slot.js';
 import { completeResponse, prepareRequest } from './prepare-request.js';
 import type { ModelLease } from './registry.js';
@@ -32,6 +33,8 @@ export interface SessionInit {
   id: string;
   kind: SessionKind;
   lease: ModelLease;
+  /** Where the steps of a runtime without its own `predictStream` run (batched with other sessions'). */
+  stage: ExecutionStage;
   /** Fires when the session must stop from outside: the call's signal, or the server's shutdown. */
   parent: AbortSignal;
   /** The call the session serves (streams): told of each response. Sequences have none. */
@@ -218,7 +221,6 @@ export class Session {
 
   /** Any other runtime: `predict` once per request, in order, with the server-held state. */
   private async *stepwise(): AsyncGenerator<SessionOutput> {
-    const model = this.init.lease.model;
     const spec = this.slot.sessionSpec;
     const state = new SessionState(spec);
     for await (const request of untilAborted(this.queue, this.signal)) {
@@ -226,9 +228,10 @@ export class Session {
         ? state.prepare(request)
         : { request, hidden: NOTHING_HIDDEN };
       try {
-        const run = (runtime?: RuntimeCall) =>
-          untilAbortedPromise(model.predict(step, this.context(request.id, runtime)), this.signal);
-        const raw = await (this.init.call ? this.init.call.runtime('predict', run) : run());
+        const raw = await untilAbortedPromise(
+          this.init.stage.predict(step, this.context(request.id), this.init.call),
+          this.signal,
+        );
         const response = completeResponse(raw, this.slot, request.id);
         this.touch();
         this.init.call?.responded();

@@ -168,9 +168,14 @@ describe('model-settings.json', () => {
     );
   });
 
-  test('adaptive batching is not built: max_batch_size above 1 is refused', () => {
-    expect(problemsOf(() => modelSettingsValidator.validate({ ...base, max_batch_size: 8 }, 'f'))[0]).toMatch(
-      /^max_batch_size: 8 is not available yet in mlserver-ts \(adaptive batching is not built\); only 0 or 1 is accepted$/,
+  test('adaptive batching: max_batch_size, max_batch_time and max_queue_size are accepted, bad values named', () => {
+    const settings = modelSettingsValidator.validate(
+      { ...base, max_batch_size: 8, max_batch_time: 0.005, max_queue_size: 64 },
+      'f',
+    );
+    expect([settings.max_batch_size, settings.max_batch_time, settings.max_queue_size]).toEqual([8, 0.005, 64]);
+    expect(problemsOf(() => modelSettingsValidator.validate({ ...base, max_batch_time: -1 }, 'f'))[0]).toMatch(
+      /^max_batch_time: must be >= 0/,
     );
   });
 

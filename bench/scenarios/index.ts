@@ -1,4 +1,6 @@
 import type { Scenario } from '../context.js';
+import { batching } from './batching.js';
+import { vadCapacity } from './vad-capacity.js';
 import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
 import { heldGrpc, heldSse } from './held-streams.js';
@@ -20,6 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcStream6H2load,
   grpcLongLivedStream,
   onnxModels,
+  batching,
+  vadCapacity,
   largeTensors,
   heldSse,
   heldGrpc,

@@ -43,9 +43,14 @@ export class OnnxModel extends MLModel {
     return this.host;
   }
 
-  /** The ONNX runtime checks each request against the model's own complete signature. */
+  /**
+   * The ONNX runtime checks each request against the model's own complete signature, and runs
+   * one session call per worker at once (one, inline): the server's execution stage holds the
+   * rest, where batching can merge them.
+   */
   override get capabilities(): ModelCapabilities {
-    return { ...super.capabilities, checksInputs: true };
+    const concurrency = this.options ? Math.max(1, this.options.workers) : undefined;
+    return { ...super.capabilities, checksInputs: true, ...(concurrency ? { concurrency } : {}) };
   }
 
   override async load(): Promise<void> {

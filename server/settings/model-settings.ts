@@ -30,6 +30,8 @@ export interface ModelSettings {
   warm_workers: boolean;
   max_batch_size: number;
   max_batch_time: number;
+  /** mlserver-ts: requests that may wait in this model's execution stage (null: the server's `max_queue_size`). */
+  max_queue_size: number | null;
   cache_enabled: boolean;
   /** mlserver-ts: seconds a unary inference of this model may take (null: the server's `inference_timeout`). */
   inference_timeout: number | null;
@@ -74,6 +76,7 @@ export const modelSettingsSchema: SchemaObject = {
     warm_workers: { type: 'boolean', default: false },
     max_batch_size: { type: 'integer', minimum: 0, default: 0 },
     max_batch_time: { type: 'number', minimum: 0, default: 0 },
+    max_queue_size: { type: ['integer', 'null'], minimum: 1, default: null },
     cache_enabled: { type: 'boolean', default: false },
     strict_inputs: { type: 'boolean', default: true },
     inference_timeout: { type: ['number', 'null'], exclusiveMinimum: 0, default: null },
@@ -105,8 +108,6 @@ export const unbuiltModelFeatures: readonly UnbuiltFeature[] = [
     why: 'ONNX models take their worker count from parameters.extra',
   },
   { field: 'warm_workers', off: [false], why: 'there are no worker processes' },
-  { field: 'max_batch_size', off: [0, 1], why: 'adaptive batching is not built' },
-  { field: 'max_batch_time', off: [0], why: 'adaptive batching is not built' },
   { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
   { field: 'parameters.environment_tarball', off: [null], why: 'there are no Python environments' },
   { field: 'parameters.environment_path', off: [null], why: 'there are no Python environments' },

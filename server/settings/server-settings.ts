@@ -78,6 +78,11 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings, Obse
   max_sessions: number | null;
   /** mlserver-ts: requests one session may have waiting for the runtime (backpressure beyond). */
   session_queue_size: number;
+  /**
+   * mlserver-ts: requests that may wait in one model's execution stage (for a batch, or for a
+   * busy worker); more get 429 / RESOURCE_EXHAUSTED. Per model: `max_queue_size` in model-settings.
+   */
+  max_queue_size: number;
   /** mlserver-ts: seconds a session may go without a request or a response before it ends; 0: never. */
   session_idle_timeout: number;
   /** mlserver-ts: seconds a runtime's `load()` may take before the model is UNAVAILABLE. */
@@ -165,6 +170,7 @@ export const serverSettingsSchema: SchemaObject = {
     max_request_tensor_bytes: { type: 'integer', minimum: 1, default: 256 * 1024 * 1024 },
     max_sessions: { type: ['integer', 'null'], minimum: 1, default: 10000 },
     session_queue_size: { type: 'integer', minimum: 1, default: 16 },
+    max_queue_size: { type: 'integer', minimum: 1, default: 10000 },
     session_idle_timeout: { type: 'number', minimum: 0, default: 60 },
     ready_without_models: { type: 'boolean', default: false },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },

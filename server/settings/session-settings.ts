@@ -17,6 +17,11 @@ export interface StateSettings {
   output: string;
   /** The input's value for a session's first step; null: the first request must carry it. */
   initial: SettingsTensor | null;
+  /**
+   * The axis of the input and output that holds the batch (default 0), where steps of several
+   * sessions are batched together (`max_batch_size`): Silero VAD's state `[2, batch, 128]` has 1.
+   */
+  batch_axis: number;
 }
 
 /**
@@ -74,6 +79,7 @@ export const sessionSettingsSchema = {
           input: { type: 'string', minLength: 1 },
           output: { type: 'string', minLength: 1 },
           initial: { ...settingsTensor, type: ['object', 'null'], default: null },
+          batch_axis: { type: 'integer', minimum: 0, default: 0 },
         },
       },
     },

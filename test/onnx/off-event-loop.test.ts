@@ -13,7 +13,8 @@ beforeAll(async () => {
   root = await tempRepository();
   await writeModel(root, 'slow', slowModel(), { extra: { workers: 1, intra_op_num_threads: 1 } });
   await writeModel(root, 'slow-short-queue', slowModel(), {
-    extra: { workers: 1, intra_op_num_threads: 1, max_queue: 1 },
+    max_queue_size: 1,
+    extra: { workers: 1, intra_op_num_threads: 1 },
   });
   await writeModel(root, 'simple', simpleModel(), { extra: { workers: 1 } });
   running = await startServer(root);
@@ -45,6 +46,11 @@ const simpleRequest = {
 
 function pool(model: string): WorkerPool {
   return running.onnxModel(model).sessionHost as WorkerPool;
+}
+
+/** Requests waiting in a model's execution stage (the server's queue in front of its workers). */
+function queued(model: string): number {
+  return running.server.dataplane.executionLoad({ name: model }).waiting;
 }
 
 /** Polls until `condition` holds (bounded: fails the test after 20 s). */
@@ -100,10 +106,10 @@ describe('ONNX sessions run off the event loop', () => {
       body: JSON.stringify(slowRequest(5_000)),
       signal: client.signal,
     }).catch((err: Error) => err.name);
-    await until(() => pool('slow').queued === 1, 'the second request waits');
+    await until(() => queued('slow') === 1, 'the second request waits');
     client.abort();
     expect(await leaving).toBe('AbortError');
-    await until(() => pool('slow').queued === 0, 'the abandoned request leaves the queue');
+    await until(() => queued('slow') === 0, 'the abandoned request leaves the queue');
     expect(pool('slow').running).toBe(1);
     expect((await busy).status).toBe(200);
   });
@@ -112,10 +118,12 @@ describe('ONNX sessions run off the event loop', () => {
     const first = infer(running.url, 'slow-short-queue', slowRequest(3_000));
     await until(() => pool('slow-short-queue').running === 1, 'the slow model runs');
     const second = infer(running.url, 'slow-short-queue', slowRequest(1));
-    await until(() => pool('slow-short-queue').queued === 1, 'the second request waits');
+    await until(() => queued('slow-short-queue') === 1, 'the second request waits');
     const third = await infer(running.url, 'slow-short-queue', slowRequest(1));
     expect(third.status).toBe(429);
-    expect(third.body.error).toContain("model 'slow-short-queue': 1 requests are waiting for a worker");
+    expect(third.body.error).toContain(
+      "model 'slow-short-queue' has 1 requests waiting, its limit (setting max_queue_size)",
+    );
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
   });
