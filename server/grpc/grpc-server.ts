@@ -75,6 +75,8 @@ export class GrpcListener {
     this.server = new Server({
       'grpc.max_receive_message_length': options.maxMessageLength,
       'grpc.max_send_message_length': options.maxMessageLength,
+      // Channelz counts and traces every call for an introspection service we do not serve.
+      'grpc.enable_channelz': 0,
       ...connectionOptions(options.connections),
       // The first is innermost: observation sees the calls the access check refuses.
       interceptors: [observeInterceptor(options.dataplane), accessInterceptor(options.access)],
