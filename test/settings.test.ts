@@ -173,10 +173,12 @@ describe('model-settings.json', () => {
       { ...base, max_batch_size: 8, max_batch_time: 0.005, max_queue_size: 64 },
       'f',
     );
-    expect([settings.max_batch_size, settings.max_batch_time, settings.max_queue_size]).toEqual([8, 0.005, 64]);
-    expect(problemsOf(() => modelSettingsValidator.validate({ ...base, max_batch_time: -1 }, 'f'))[0]).toMatch(
-      /^max_batch_time: must be >= 0/,
-    );
+    expect([settings.max_batch_size, settings.max_batch_time, settings.max_queue_size]).toEqual([
+      8, 0.005, 64,
+    ]);
+    expect(
+      problemsOf(() => modelSettingsValidator.validate({ ...base, max_batch_time: -1 }, 'f'))[0],
+    ).toMatch(/^max_batch_time: must be >= 0/);
   });
 
   test('implementation is required', () => {

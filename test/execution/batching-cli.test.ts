@@ -206,7 +206,7 @@ describe('adaptive batching through the real CLI', () => {
       const results = await Promise.all(
         streams.map((windows, s) => step('vad-batched', `seq-${s}`, windows, i)),
       );
-      results.forEach((p, s) => together[s]!.push(p));
+      for (const [s, p] of results.entries()) together[s]!.push(p);
     }
     for (const [s, probabilities] of together.entries())
       probabilities.forEach((p, j) => {
