@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** The ONNX models the bench serves when the repository bundles them. */
-export const ONNX_MODELS = ['simple', 'silero-vad'] as const;
+export const ONNX_MODELS = ['simple', 'silero-vad', 'iris-classifier'] as const;
 
 /**
  * Adaptive batching of the batched copy of each bundled ONNX model (`<name>-batched`), for the
@@ -29,7 +29,7 @@ export interface BenchRepo {
 /**
  * Assembles the run's model repository in a temporary folder: `bench/models/*` (identity,
  * stream6, held and the settings with port 0) plus `model-repository/simple` and
- * `model-repository/silero-vad` when they exist, each also as a batched copy (`BATCHING`). Folders are copied, not linked, because the
+ * `model-repository/silero-vad` and `model-repository/iris-classifier` when they exist, each also as a batched copy (`BATCHING`). Folders are copied, not linked, because the
  * server's repository scan does not follow symbolic links.
  */
 export function assembleRepo(repoRoot: string, modelRepository: string): BenchRepo {

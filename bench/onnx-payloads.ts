@@ -51,3 +51,15 @@ export const SILERO_VAD: OnnxPayload = {
     ],
   },
 };
+
+const irisRow = [5.1, 3.5, 1.4, 0.2];
+
+/** The bundled iris classifier: one FP32 [1,4] sample; probabilities, label and class name out. */
+export const IRIS: OnnxPayload = {
+  model: 'iris-classifier',
+  json: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: irisRow }] }),
+  grpc: {
+    model_name: 'iris-classifier',
+    inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], contents: { fp32_contents: irisRow } }],
+  },
+};

@@ -2,6 +2,7 @@ import { DATATYPE_INFO, elementCount } from './codecs/datatypes.js';
 import { InvalidInputError } from './errors.js';
 import type { Datatype, InferenceRequest, RequestInput, RequestOutput, TensorData } from './types.js';
 import { DATATYPES } from './types.js';
+import { REQUEST_OPTIONALS, TENSOR_OPTIONALS, withoutNulls } from './null-optionals.js';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const FLOAT_WORDS = new Set(['NaN', 'Infinity', '-Infinity', 'inf', '-inf', 'nan']);
@@ -177,37 +178,6 @@ function validateOutputs(outputs: unknown): RequestOutput[] {
       throw new InvalidInputError(`outputs[${index}]: 'parameters' must be an object`);
     return clean as unknown as RequestOutput;
   });
-}
-
-/** Optional fields of a request that clients may send as `null` (MLServer's `.dict()` does). */
-const REQUEST_OPTIONALS = ['id', 'parameters', 'outputs'] as const;
-/** Optional fields of an input or requested output. */
-const TENSOR_OPTIONALS = ['parameters'] as const;
-/** Keys of `parameters` that have a meaning to the server and may be `null` (= absent). */
-const PARAMETER_OPTIONALS = ['content_type', 'headers'] as const;
-
-/**
- * The object without its optional fields that are `null`, as MLServer reads them: `null` means
- * absent. `parameters` objects lose their null `content_type` and `headers` too; other
- * parameters are the client's own and kept as sent.
- */
-export function withoutNulls(
-  record: Record<string, unknown>,
-  optionals: readonly string[],
-): Record<string, unknown> {
-  let result = record;
-  for (const key of optionals) {
-    if (result[key] !== null) continue;
-    if (result === record) result = { ...record };
-    delete result[key];
-  }
-  const parameters = result.parameters;
-  if (isRecord(parameters) && PARAMETER_OPTIONALS.some((key) => parameters[key] === null)) {
-    const clean = { ...parameters };
-    for (const key of PARAMETER_OPTIONALS) if (clean[key] === null) delete clean[key];
-    result = { ...result, parameters: clean };
-  }
-  return result;
 }
 
 function describe(value: unknown): string {

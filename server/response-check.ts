@@ -1,10 +1,8 @@
 import { type InferenceServerError, InternalError, isInferenceServerError } from './errors.js';
-import { validateData, withoutNulls } from './request-validation.js';
+import { RESPONSE_OPTIONALS, TENSOR_OPTIONALS, withoutNulls } from './null-optionals.js';
+import { validateData } from './request-validation.js';
 import type { InferenceResponse, ResponseOutput, TensorMetadata } from './types.js';
 import { DATATYPES } from './types.js';
-
-/** Optional response fields a runtime may leave `null` (MLServer's pydantic types allow it). */
-const RESPONSE_OPTIONALS = ['model_version', 'id', 'parameters'] as const;
 
 /**
  * Checks what a runtime returned, once for every transport, so that a runtime's mistake is a 500
@@ -39,7 +37,7 @@ function checkOutput(
   fail: (problem: string) => InferenceServerError,
 ): ResponseOutput {
   if (typeof output !== 'object' || output === null) throw fail(`outputs[${index}] is not an object`);
-  const tensor = withoutNulls(output as Record<string, unknown>, ['parameters']);
+  const tensor = withoutNulls(output as Record<string, unknown>, TENSOR_OPTIONALS);
   const { name, datatype, shape } = tensor;
   if (typeof name !== 'string') throw fail(`outputs[${index}] has no string 'name'`);
   if (typeof datatype !== 'string' || !(DATATYPES as readonly string[]).includes(datatype))

@@ -3,7 +3,7 @@ import type { BenchContext, Scenario } from '../context.js';
 import { runHttpLoad } from '../load/http-load.js';
 import { fromHttpLoad } from '../measure.js';
 import { type Measurement, unavailable } from '../measurement.js';
-import { type OnnxPayload, SILERO_VAD, SIMPLE } from '../onnx-payloads.js';
+import { IRIS, type OnnxPayload, SILERO_VAD, SIMPLE } from '../onnx-payloads.js';
 
 /** Clients of the batching rows: one (batching can only add its window), 16 and 64. */
 const CLIENTS = [1, 16, 64];
@@ -27,7 +27,7 @@ export const batching: Scenario = {
   id: 'batching',
   async run(context) {
     const out: Measurement[] = [];
-    for (const payload of [SIMPLE, SILERO_VAD]) {
+    for (const payload of [SIMPLE, SILERO_VAD, IRIS]) {
       const batched = batchedName(payload.model);
       const id = `batching-${payload.model}`;
       const label = `ONNX ${payload.model} REST: batched (server) vs unbatched (baseline)`;

@@ -1,7 +1,7 @@
 import { validateInferenceRequest } from '../request-validation.js';
 import type { InferenceRequest } from '../types.js';
 import type { DecodeLimits } from './decode-budget.js';
-import { dropNullOptionals } from './null-optionals.js';
+import { requestWithoutNulls } from '../null-optionals.js';
 import { parseJsonRequest } from './parsed-request.js';
 import { readJsonRequest } from './request-reader.js';
 
@@ -63,6 +63,5 @@ export function readJsonRequestBody(body: Uint8Array, options: JsonRequestOption
   const request = parse
     ? parseJsonRequest(body, options, bounds, options.what)
     : readJsonRequest(body, options, bounds, options.what);
-  dropNullOptionals(request);
-  return request;
+  return requestWithoutNulls(request);
 }

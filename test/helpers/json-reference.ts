@@ -3,7 +3,7 @@ import { toTypedArray } from '../../server/codecs/tensor-codec.js';
 import { validateInferenceRequest } from '../../server/request-validation.js';
 import type { InferenceRequest } from '../../server/types.js';
 import { decodeJsonRequest, type JsonRequestOptions } from '../../server/wire/json-request.js';
-import { dropNullOptionals } from '../../server/wire/null-optionals.js';
+import { requestWithoutNulls } from '../../server/null-optionals.js';
 
 /** Limits far above anything the tests send, unless a test sets its own. */
 export const GENEROUS: JsonRequestOptions = { maxInputBytes: 2 ** 40, maxRequestBytes: 2 ** 41 };
@@ -13,8 +13,7 @@ export const GENEROUS: JsonRequestOptions = { maxInputBytes: 2 ** 40, maxRequest
  * validation, then numeric data as the typed array of its datatype (what `toTypedArray` gives).
  */
 export function referenceDecode(text: string): InferenceRequest {
-  const parsed = JSON.parse(text) as Record<string, unknown>;
-  dropNullOptionals(parsed);
+  const parsed = requestWithoutNulls(JSON.parse(text) as Record<string, unknown>);
   const request = validateInferenceRequest(parsed);
   for (const input of request.inputs) {
     const kind = DATATYPE_INFO[input.datatype].kind;
