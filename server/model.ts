@@ -30,6 +30,11 @@ export interface ModelCapabilities {
    * may answer one request with many responses. Otherwise a stream is `predict` once per request.
    */
   nativeStream: boolean;
+  /**
+   * How many `predict` calls the runtime can run at once: a model in worker threads runs one per
+   * worker. The core's execution stage queues calls beyond it. Absent: no limit of its own.
+   */
+  concurrency?: number;
 }
 
 /**

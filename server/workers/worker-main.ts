@@ -1,0 +1,54 @@
+/**
+ * The program of a model's worker thread: loads the model's runtime exactly as the CLI loads it
+ * in the server thread (the same loader: tsx for `.ts` runtimes, `mlserver-ts` resolved to the
+ * server's own entry, built-ins by name), reports its metadata and capabilities, then serves the
+ * server thread's calls (see `WorkerHost`). A load that fails is reported, and the server thread
+ * ends the worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { registerBuiltinRuntimes } from '../builtin-runtimes.js';
+import { loadedCopies, modelCapabilities } from '../model.js';
+import { RuntimeLoader } from '../runtime-loader.js';
+import { runtimeImporter } from '../runtime-modules/runtime-importer.js';
+import type { ModelSettings } from '../settings/model-settings.js';
+import { deepFreeze } from '../settings/schema-validator.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { WorkerHost } from './worker-host.js';
+import type { WorkerInit } from './worker-init.js';
+import { toWireError } from './wire-error.js';
+
+const port = parentPort;
+if (!port) throw new Error('the model worker must run in a worker thread');
+const init = workerData as WorkerInit;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(message, transfer);
+}
+
+// The server thread's policy for a forgotten promise: logged, and the runtime goes on.
+process.on('unhandledRejection', (reason) => {
+  const what = reason instanceof Error ? reason.message : String(reason);
+  post({ t: 'log', level: 'error', message: `unhandled promise rejection: ${what}; the worker goes on` });
+});
+
+try {
+  const loader = registerBuiltinRuntimes(new RuntimeLoader(runtimeImporter(), init.policy));
+  const settings = deepFreeze({ ...init.settings, parallel_workers: init.count }) as ModelSettings;
+  const model = await loader.create(settings);
+  await model.load();
+  model.ready = true;
+  const metadata = await model.metadata();
+  const host = new WorkerHost(model, post);
+  port.on('message', (message: ToWorker) => host.handle(message));
+  post({ t: 'ready', metadata, capabilities: modelCapabilities(model) });
+  const copies = loadedCopies();
+  if (copies.length > 1) {
+    post({
+      t: 'log',
+      level: 'warn',
+      message: `${copies.length} copies of mlserver-ts are loaded in the worker (${copies.join(', ')}); runtimes should import the server's own`,
+    });
+  }
+} catch (err) {
+  post({ t: 'load-error', error: toWireError(err) });
+}
