@@ -45,7 +45,7 @@ export function packResponse(response: InferenceResponse): {
   transfer: ArrayBuffer[];
 } {
   const transfer = new Set<ArrayBuffer>();
-  const outputs = (response as { outputs?: unknown }).outputs;
+  const outputs = (response as { outputs?: unknown } | null | undefined)?.outputs;
   if (!Array.isArray(outputs)) return { packed: { value: response, tensors: { buffers: [] } }, transfer: [] };
   const { tensors, buffers } = packList(outputs as Tensor[], false, transfer);
   return {
@@ -65,7 +65,7 @@ export function unpackRequest(packed: Packed<InferenceRequest>): InferenceReques
 
 /** The response the server thread received, with its Buffers restored. */
 export function unpackResponse(packed: Packed<InferenceResponse>): InferenceResponse {
-  const outputs = (packed.value as { outputs?: unknown }).outputs;
+  const outputs = (packed.value as { outputs?: unknown } | null | undefined)?.outputs;
   if (Array.isArray(outputs)) restoreBuffers(outputs as Tensor[], packed.tensors);
   return packed.value;
 }

@@ -36,7 +36,8 @@ export function toWireError(err: unknown): WireError {
   if (isInferenceServerError(err)) {
     return { code: err.code, name: err.name, message: err.message, stack: err.stack };
   }
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  // By shape rather than `instanceof`: an error from another realm (a DOMException) is one too.
+  if (isErrorLike(err)) return { name: err.name, message: err.message, stack: err.stack };
   // As `InferenceServerError.from` words it in the server thread.
   return { name: 'Error', message: String(err) };
 }
@@ -79,4 +80,11 @@ export function fromWireError(wire: WireError): Error {
 /** `fromWireError`, normalised to the server's hierarchy (a plain error becomes a 500). */
 export function serverErrorFromWire(wire: WireError, context = 'model error'): InferenceServerError {
   return InferenceServerError.from(fromWireError(wire), context);
+}
+
+function isErrorLike(value: unknown): value is Error {
+  if (value instanceof Error) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const { name, message } = value as { name?: unknown; message?: unknown };
+  return typeof name === 'string' && typeof message === 'string';
 }

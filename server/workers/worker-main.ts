@@ -11,7 +11,6 @@ import { loadedCopies, modelCapabilities } from '../model.js';
 import { RuntimeLoader } from '../runtime-loader.js';
 import { runtimeImporter } from '../runtime-modules/runtime-importer.js';
 import type { ModelSettings } from '../settings/model-settings.js';
-import { deepFreeze } from '../settings/schema-validator.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { WorkerHost } from './worker-host.js';
 import type { WorkerInit } from './worker-init.js';
@@ -30,6 +29,15 @@ process.on('unhandledRejection', (reason) => {
   const what = reason instanceof Error ? reason.message : String(reason);
   post({ t: 'log', level: 'error', message: `unhandled promise rejection: ${what}; the worker goes on` });
 });
+
+/** Settings are frozen in the server thread; the clone that crossed is frozen again (without ajv's import). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
 
 try {
   const loader = registerBuiltinRuntimes(new RuntimeLoader(runtimeImporter(), init.policy));

@@ -66,6 +66,10 @@ export class WorkerModel extends MLModel {
         this.ready = serving;
       },
     });
+    const { workers } = this.options;
+    this.options.logger.info(
+      `model '${this.name}' runs in ${workers} worker thread${workers === 1 ? '' : 's'}`,
+    );
   }
 
   override predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
