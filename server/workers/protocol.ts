@@ -1,3 +1,4 @@
+import type { CustomMetricEvent } from '../metrics/custom-metrics.js';
 import type { ModelCapabilities } from '../model.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata } from '../types.js';
 import type { WireError } from './wire-error.js';
@@ -52,7 +53,9 @@ export type FromWorker =
   | { t: 'stream-done'; id: number }
   | { t: 'stream-error'; id: number; error: WireError }
   | { t: 'unloaded'; error?: WireError }
-  | { t: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { t: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** The runtime registered or recorded a custom metric (replayed in the server thread). */
+  | { t: 'metric'; event: CustomMetricEvent };
 
 /** Requests of one stream the server thread may send before the runtime has taken them. */
 export const REQUEST_WINDOW = 4;

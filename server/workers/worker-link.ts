@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ModelLoadError } from '../errors.js';
+import { replayCustomMetric } from '../metrics/custom-metrics.js';
 import type { FromWorker, ToWorker, WorkerReady } from './protocol.js';
 import type { WorkerInit } from './worker-init.js';
 import { fromWireError } from './wire-error.js';
@@ -69,8 +70,8 @@ export class WorkerLink {
         } else if (message.t === 'load-error') {
           const cause = fromWireError(message.error);
           fail(new ModelLoadError(cause.message, { cause }));
-        } else if (message.t === 'log') {
-          log(message.level, message.message);
+        } else {
+          link.route(message); // logs and metrics of a loading runtime
         }
       });
       worker.on('error', (err) => link.died(`threw an uncaught exception: ${err.message}`));
@@ -137,6 +138,13 @@ export class WorkerLink {
         return;
       case 'unloaded':
         this.unloaded?.(message.error && fromWireError(message.error));
+        return;
+      case 'metric':
+        try {
+          replayCustomMetric(message.event);
+        } catch (err) {
+          this.log('warn', `custom metric: ${(err as Error).message}`);
+        }
         return;
       case 'ready':
       case 'load-error':

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { registerBuiltinRuntimes } from '../builtin-runtimes.js';
+import { forwardCustomMetrics } from '../metrics/custom-metrics.js';
 import { loadedCopies, modelCapabilities } from '../model.js';
 import { RuntimeLoader } from '../runtime-loader.js';
 import { runtimeImporter } from '../runtime-modules/runtime-importer.js';
@@ -38,6 +39,9 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+// Custom metrics are served by the server thread: what the runtime records goes there.
+forwardCustomMetrics((event) => post({ t: 'metric', event }));
 
 try {
   const loader = registerBuiltinRuntimes(new RuntimeLoader(runtimeImporter(), init.policy));

@@ -6,6 +6,7 @@ import { call, clientFor } from '../grpc/harness.js';
 import { openStream } from '../grpc/stream-client.js';
 import { binaryBody, bytesElements, fp32Bytes } from '../helpers/binary-body.js';
 import { type CliServer, startCliServer } from '../helpers/cli-server.js';
+import { scrape } from '../helpers/metrics-scrape.js';
 import { collectSse } from '../helpers/sse-client.js';
 import { postJson } from '../helpers/test-server.js';
 import { connect } from '../helpers/ws-client.js';
@@ -210,6 +211,22 @@ describe('same results in the server thread and in worker threads, through the r
       await step(s, { sequence_id: 42 }, 6),
     ]);
     expect(a.map((r) => r.status)).toEqual([200, 200, 200, 400]);
+    expect(b).toEqual(a);
+  });
+
+  test("a runtime's custom metrics are served by the server, from worker threads too", async () => {
+    const [a, b] = await both(async (s) => {
+      const port = /Metrics server running on http:\/\/[^:]+:(\d+)/.exec(s.cli.output())![1];
+      const samples = await scrape(`http://127.0.0.1:${port}/metrics`);
+      return samples.filter((sample) => sample.name.startsWith('mixed_inputs'));
+    });
+    expect(a).toEqual([
+      {
+        name: 'mixed_inputs',
+        labels: { model_name: 'mixed', model_version: '' },
+        value: 5 + 2 + 2 + 1,
+      },
+    ]);
     expect(b).toEqual(a);
   });
 
