@@ -2,7 +2,7 @@ import type { CustomMetricEvent } from '../metrics/custom-metrics.js';
 import type { ModelCapabilities } from '../model.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata } from '../types.js';
 import type { WireError } from './wire-error.js';
-import type { PackedTensors } from './tensor-transfer.js';
+import type { Packed } from './tensor-transfer.js';
 
 /**
  * The messages between the server thread and a model's worker thread. Every call has an `id`
@@ -16,9 +16,6 @@ export interface WireContext {
   requestId: string;
   traceparent?: string;
 }
-
-/** A request or response with its typed arrays made ready to cross (see `tensor-transfer.ts`). */
-export type Packed<T> = { value: T; tensors: PackedTensors };
 
 /** Server thread → worker. */
 export type ToWorker =

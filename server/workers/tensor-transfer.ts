@@ -1,5 +1,4 @@
 import type { InferenceRequest, InferenceResponse, TypedArray } from '../types.js';
-import type { Packed } from './protocol.js';
 
 /**
  * How tensors cross between the server thread and a worker (`postMessage` is a structured
@@ -20,6 +19,9 @@ import type { Packed } from './protocol.js';
 export interface PackedTensors {
   buffers: [number, number][];
 }
+
+/** A request or response with its typed arrays made ready to cross. */
+export type Packed<T> = { value: T; tensors: PackedTensors };
 
 interface Tensor {
   datatype?: unknown;

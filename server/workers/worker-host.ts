@@ -2,15 +2,9 @@ import type { InferenceContext } from '../context.js';
 import type { MLModel } from '../model.js';
 import { InternalError } from '../errors.js';
 import type { InferenceRequest, InferenceResponse } from '../types.js';
-import {
-  type FromWorker,
-  type Packed,
-  RESPONSE_WINDOW,
-  type ToWorker,
-  type WireContext,
-} from './protocol.js';
+import { type FromWorker, RESPONSE_WINDOW, type ToWorker, type WireContext } from './protocol.js';
 import { RequestInbox } from './request-inbox.js';
-import { packResponse, unpackRequest } from './tensor-transfer.js';
+import { type Packed, packResponse, unpackRequest } from './tensor-transfer.js';
 import { fromWireError, toWireError } from './wire-error.js';
 
 /** Sends a message to the server thread. */

@@ -1,4 +1,4 @@
-import { InternalError } from '../errors.js';
+import type { InternalError } from '../errors.js';
 import type { InferenceRequest, InferenceResponse } from '../types.js';
 import { type FromWorker, REQUEST_WINDOW, RESPONSE_WINDOW } from './protocol.js';
 import { packRequest, unpackResponse } from './tensor-transfer.js';
