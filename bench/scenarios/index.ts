@@ -1,4 +1,5 @@
 import type { Scenario } from '../context.js';
+import { cpuBoundWorkers } from './cpu-bound-workers.js';
 import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
 import { heldGrpc, heldSse } from './held-streams.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcStream6H2load,
   grpcLongLivedStream,
   onnxModels,
+  cpuBoundWorkers,
   largeTensors,
   heldSse,
   heldGrpc,
