@@ -115,7 +115,7 @@ export class InferenceServer {
         { scope: settings.model_files_scope, repositoryRoot: settings.model_repository_root },
         {
           parallelWorkers: settings.parallel_workers,
-          stopTimeoutMs: settings.parallel_workers_timeout * 1000,
+          unloadWarnMs: settings.parallel_workers_timeout * 1000,
           logger: this.logger,
           placement: BUILTIN_PLACEMENT,
         },

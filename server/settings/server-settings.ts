@@ -31,7 +31,11 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings, Obse
    * still in workers, one per two cores). See `server/workers/placement.ts`.
    */
   parallel_workers: number;
-  /** Seconds a model's worker gets to unload its runtime before it is terminated. */
+  /**
+   * Seconds after which (and every so often) a model's worker still unloading its runtime is
+   * logged. Unlike MLServer's processes, a busy worker thread is never terminated: a thread
+   * terminated inside native code takes the whole process down.
+   */
   parallel_workers_timeout: number;
   environments_dir: string | null;
   model_repository_root: string;

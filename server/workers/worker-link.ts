@@ -105,30 +105,32 @@ export class WorkerLink {
   }
 
   /**
-   * Asks the runtime to unload and ends the worker; after `timeoutMs` without an answer (a
-   * runtime stuck in its code), the worker is terminated anyway.
+   * Asks the runtime to unload, then ends the worker once it has. A worker is never terminated
+   * while it runs something: a thread terminated inside native code (an onnxruntime run) takes
+   * the whole process down. So a runtime still busy after `warnAfterMs` is logged, again every
+   * `warnAfterMs`, and waited for — as a runtime's `unload` is waited for in the server thread.
+   * Resolves with the runtime's unload error, if any.
    */
-  async unload(timeoutMs: number): Promise<Error | undefined> {
+  async unload(warnAfterMs: number): Promise<Error | undefined> {
     if (this.dead) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const answered = new Promise<Error | undefined>((resolve) => {
-      this.unloaded = resolve;
-      timer = setTimeout(
-        () =>
-          resolve(
-            new Error(
-              `it did not unload within ${timeoutMs / 1000} s (setting parallel_workers_timeout); terminated`,
-            ),
-          ),
-        timeoutMs,
-      );
-    });
+    const unloaded = new Promise<Error | undefined>((resolve) => (this.unloaded = resolve));
     this.post({ t: 'unload' });
-    const error = await answered;
-    clearTimeout(timer);
+    const started = performance.now();
+    const timer = setInterval(
+      () => {
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        this.log(
+          'warn',
+          `worker ${this.index} is still busy ${seconds} s after it was asked to unload (parallel_workers_timeout); waiting for it: a thread is never terminated while it runs`,
+        );
+      },
+      Math.max(warnAfterMs, 100),
+    );
+    const problem = await unloaded;
+    clearInterval(timer);
     this.dead = true; // an exit now is the end we asked for, not a crash
     await this.worker.terminate();
-    return error;
+    return problem;
   }
 
   private route(message: FromWorker): void {

@@ -10,8 +10,8 @@ import { WorkerModel } from './worker-model.js';
 export interface WorkerLoaderOptions {
   /** The server's `parallel_workers`. */
   parallelWorkers: number;
-  /** `parallel_workers_timeout`, in milliseconds. */
-  stopTimeoutMs: number;
+  /** `parallel_workers_timeout`, in milliseconds: when to log a worker still unloading. */
+  unloadWarnMs: number;
   logger: PoolLogger;
   /** Placement rules of built-in runtimes, by short name. */
   placement: Readonly<Record<string, PlacementRule>>;
@@ -48,7 +48,7 @@ export class WorkerRuntimeLoader extends RuntimeLoader {
       maxWaiting: maxQueue,
       policy: this.filesPolicy,
       logger: this.options.logger,
-      stopTimeoutMs: this.options.stopTimeoutMs,
+      unloadWarnMs: this.options.unloadWarnMs,
       script: this.options.script,
     });
   }

@@ -14,7 +14,8 @@ export interface WorkerModelOptions {
   maxWaiting: number;
   policy: ModelFilesPolicy;
   logger: PoolLogger;
-  stopTimeoutMs: number;
+  /** When to log a worker still unloading (`parallel_workers_timeout`). */
+  unloadWarnMs: number;
   /** The worker program (tests pass stand-ins). */
   script?: URL;
 }
@@ -58,7 +59,7 @@ export class WorkerModel extends MLModel {
       maxWaiting: this.options.maxWaiting,
       policy: this.options.policy,
       logger: this.options.logger,
-      stopTimeoutMs: this.options.stopTimeoutMs,
+      unloadWarnMs: this.options.unloadWarnMs,
       script: this.options.script,
       onServing: (serving, reason) => {
         if (this.pool === undefined) return; // unloaded meanwhile

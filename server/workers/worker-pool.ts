@@ -38,8 +38,11 @@ export interface PoolOptions {
   maxWaiting: number;
   policy: ModelFilesPolicy;
   logger: PoolLogger;
-  /** How long a worker gets to unload its runtime before it is terminated (`parallel_workers_timeout`). */
-  stopTimeoutMs: number;
+  /**
+   * After how long (and how often) a worker still unloading its runtime is logged
+   * (`parallel_workers_timeout`); a busy worker is never terminated.
+   */
+  unloadWarnMs: number;
   /** Told when the model goes from some live workers to none (`serving` false), and back. */
   onServing?(serving: boolean, reason: string): void;
   /** The worker program (tests pass stand-ins); default the compiled `worker-main.js`. */
@@ -199,9 +202,8 @@ export class WorkerPool {
   }
 
   /**
-   * Refuses new calls and fails waiting ones; each worker unloads its runtime (calls still running
-   * there finish first if the runtime's `unload` waits for them) and is ended, or terminated after
-   * `stopTimeoutMs`.
+   * Refuses new calls and fails waiting ones; each worker unloads its runtime (after the calls
+   * still running there, which the registry has already drained or aborted) and is ended.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -211,7 +213,7 @@ export class WorkerPool {
       job.reject(new UnavailableError(`model '${this.model}' was unloaded`));
     }
     const links = this.links.splice(0);
-    const problems = await Promise.all(links.map((link) => link.unload(this.options.stopTimeoutMs)));
+    const problems = await Promise.all(links.map((link) => link.unload(this.options.unloadWarnMs)));
     problems.forEach((problem, i) => {
       if (problem)
         this.options.logger.warn(`model '${this.model}': worker ${links[i]!.index}: ${problem.message}`);

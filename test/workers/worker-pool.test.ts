@@ -38,7 +38,7 @@ function start(name: string, workers = 1, maxWaiting = 8): Promise<WorkerPool> {
     maxWaiting,
     policy: { scope: 'model_folder' },
     logger,
-    stopTimeoutMs: 5000,
+    unloadWarnMs: 5000,
   });
 }
 
