@@ -9,8 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { registerBuiltinRuntimes } from '../builtin-runtimes.js';
 import { forwardCustomMetrics } from '../metrics/custom-metrics.js';
 import { loadedCopies, modelCapabilities } from '../model.js';
-import { RuntimeLoader } from '../runtime-loader.js';
-import { runtimeImporter } from '../runtime-modules/runtime-importer.js';
+import { type ModuleImporter, RuntimeLoader } from '../runtime-loader.js';
 import type { ModelSettings } from '../settings/model-settings.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { WorkerHost } from './worker-host.js';
@@ -44,7 +43,14 @@ function deepFreeze<T>(value: T): T {
 forwardCustomMetrics((event) => post({ t: 'metric', event }));
 
 try {
-  const loader = registerBuiltinRuntimes(new RuntimeLoader(runtimeImporter(), init.policy));
+  // tsx and the `mlserver-ts` resolve hook are installed only when a user module is imported:
+  // a built-in (ONNX) imports its own siblings and starts faster without them.
+  let importer: Promise<ModuleImporter> | undefined;
+  const importModule: ModuleImporter = async (url) => {
+    importer ??= import('../runtime-modules/runtime-importer.js').then((m) => m.runtimeImporter());
+    return (await importer)(url);
+  };
+  const loader = registerBuiltinRuntimes(new RuntimeLoader(importModule, init.policy));
   const settings = deepFreeze({ ...init.settings, parallel_workers: init.count }) as ModelSettings;
   const model = await loader.create(settings);
   await model.load();
