@@ -31,7 +31,7 @@ export interface WorkerModelOptions {
  * buffers are transferred to the worker (detached here) rather than copied.
  *
  * While no worker is alive (one crashed and its replacement is loading) the model is not ready:
- * `ready` is false and `unavailableReason` says why.
+ * `ready` is false and `unavailableReason` says why; calls still sent wait for the replacement.
  */
 export class WorkerModel extends MLModel {
   private pool: WorkerPool | undefined;

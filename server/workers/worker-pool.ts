@@ -64,7 +64,15 @@ interface Job {
  * one worker for its life, the one with the fewest streams. A worker that dies — `process.exit`
  * in the runtime, an uncaught exception — fails the calls it was running with a 500 naming the
  * crash and is replaced (the runtime loaded afresh); while no worker is alive the model reports
- * itself not ready. Other models, and this model's other workers, are not affected.
+ * itself not ready (`onServing`) and calls wait for the replacement — or fail at once with its
+ * load error while it keeps failing. Other models, and this model's other workers, are not affected.
+ *
+ * Why worker threads rather than child processes: a request's tensors reach a thread by moving
+ * their buffers (a process would get them copied through a pipe, both ways, for every call), a
+ * thread starts in a fraction of the time and memory of a Node process, and native libraries are
+ * loaded once per process. What threads cannot do is survive a native crash: a segfault or
+ * `abort()` in an addon ends the whole process, as it does in the server thread. JavaScript
+ * failures — an uncaught exception, `process.exit`, running out of heap — end only the thread.
  */
 export class WorkerPool {
   private readonly links: WorkerLink[] = [];
