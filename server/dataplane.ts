@@ -158,14 +158,14 @@ export class DataPlane {
     const slots = this.registry.slots();
     if (slots.length === 0) return this.settings.ready_without_models;
     if (slots.some((s) => s.state === 'LOADING')) return false;
-    const ready = slots.filter((s) => s.state === 'READY').length;
+    const ready = slots.filter((s) => s.ready).length;
     if (ready === 0) return false;
     return this.settings.ready_requires_all_models ? ready === slots.length : true;
   }
 
   /** Whether one model version is ready (unknown models are 404). */
   modelReady(ref: ModelRef): boolean {
-    return this.registry.get(ref.name, ref.version).state === 'READY';
+    return this.registry.get(ref.name, ref.version).ready;
   }
 
   /**

@@ -23,8 +23,9 @@ import type { StreamFlavour } from './grpc/protos.js';
 import { createRestApp } from './rest/app.js';
 import { jsonLimits } from './settings/json-limits.js';
 import { WsListener } from './ws/ws-listener.js';
-import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
-import { registerBuiltinRuntimes } from './builtin-runtimes.js';
+import type { ModuleImporter, RuntimeLoader } from './runtime-loader.js';
+import { BUILTIN_PLACEMENT, registerBuiltinRuntimes } from './builtin-runtimes.js';
+import { WorkerRuntimeLoader } from './workers/worker-loader.js';
 import { placeholderSettings } from './settings/model-settings.js';
 import { MODEL_ENV_SOURCE } from './settings/model-settings-env.js';
 import type { ServerSettings } from './settings/server-settings.js';
@@ -109,10 +110,16 @@ export class InferenceServer {
     this.access = new AccessControl(settings);
     this.tls = readTlsOptions(settings);
     this.loader = registerBuiltinRuntimes(
-      new RuntimeLoader(options.importModule, {
-        scope: settings.model_files_scope,
-        repositoryRoot: settings.model_repository_root,
-      }),
+      new WorkerRuntimeLoader(
+        options.importModule,
+        { scope: settings.model_files_scope, repositoryRoot: settings.model_repository_root },
+        {
+          parallelWorkers: settings.parallel_workers,
+          unloadWarnMs: settings.parallel_workers_timeout * 1000,
+          logger: this.logger,
+          placement: BUILTIN_PLACEMENT,
+        },
+      ),
     );
     this.registry = new ModelRegistry(
       this.loader,

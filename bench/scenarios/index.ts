@@ -1,6 +1,7 @@
 import type { Scenario } from '../context.js';
 import { batching } from './batching.js';
 import { vadCapacity } from './vad-capacity.js';
+import { cpuBoundWorkers } from './cpu-bound-workers.js';
 import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
 import { heldGrpc, heldSse } from './held-streams.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   onnxModels,
   batching,
   vadCapacity,
+  cpuBoundWorkers,
   largeTensors,
   heldSse,
   heldGrpc,

@@ -25,7 +25,17 @@ export interface CorsSettings {
  */
 export interface ServerSettings extends ConnectionSettings, AccessSettings, ObservabilitySettings {
   debug: boolean;
+  /**
+   * Worker threads of its own each model runs in, unless its model-settings (or, for ONNX, its
+   * `parameters.extra.workers`) say otherwise; 0: models run in the server thread (ONNX models
+   * still in workers, one per two cores). See `server/workers/placement.ts`.
+   */
   parallel_workers: number;
+  /**
+   * Seconds after which (and every so often) a model's worker still unloading its runtime is
+   * logged. Unlike MLServer's processes, a busy worker thread is never terminated: a thread
+   * terminated inside native code takes the whole process down.
+   */
   parallel_workers_timeout: number;
   environments_dir: string | null;
   model_repository_root: string;
@@ -107,7 +117,7 @@ export const serverSettingsSchema: SchemaObject = {
   additionalProperties: false,
   properties: {
     debug: { type: 'boolean', default: false },
-    parallel_workers: { type: 'integer', minimum: 0, default: 0 },
+    parallel_workers: { type: 'integer', minimum: 0, maximum: 64, default: 0 },
     parallel_workers_timeout: { type: 'number', minimum: 0, default: 5 },
     environments_dir: { type: ['string', 'null'], default: null },
     model_repository_root: { type: 'string', default: '.' },
@@ -181,11 +191,6 @@ export const serverSettingsSchema: SchemaObject = {
 
 /** Fields MLServer has whose feature mlserver-ts does not offer yet: only their "off" value loads. */
 export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
-  {
-    field: 'parallel_workers',
-    off: [0],
-    why: 'models run in the server process; ONNX models use worker threads',
-  },
   { field: 'environments_dir', off: [null], why: 'there are no Python environments to unpack' },
   { field: 'model_repository_implementation', off: [null], why: 'only the file-system repository exists' },
   { field: 'model_repository_implementation_args', off: [{}], why: 'only the file-system repository exists' },
