@@ -116,6 +116,7 @@ export async function startSpeechServer(
     ['asr', 'asr_model.ts'],
     ['vad', 'vad_model.ts'],
     ['vad-asr', 'vad_asr_model.ts'],
+    ['asr-wav', 'asr_model.ts'],
   ];
   for (const [name, module] of models) {
     const settings = JSON.parse(
