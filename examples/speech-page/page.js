@@ -102,14 +102,15 @@ class Run {
   }
 
   async open() {
-    const asr = await openStream(this.model, (message) => this.onTranscripts(message));
-    const vad = await openStream('vad', (message) => {
-      if (message.error) this.errors.push(message.error);
-      this.events.push(...eventsOf(message));
-      drawSegments(this);
-      draw(this);
-    });
-    this.streams = [asr, vad];
+    this.streams.push(await openStream(this.model, (message) => this.onTranscripts(message)));
+    this.streams.push(
+      await openStream('vad', (message) => {
+        if (message.error) this.errors.push(message.error);
+        this.events.push(...eventsOf(message));
+        drawSegments(this);
+        draw(this);
+      }),
+    );
   }
 
   /** @param {import('./audio.js').ServerMessage} message */
@@ -153,6 +154,11 @@ class Run {
     if (failed) throw new Error(`the server closed a stream with ${failed.code} ${failed.reason}`);
     if (this.errors.length > 0) throw new Error(this.errors.join('; '));
   }
+
+  /** Closes what is still open (after a failure). */
+  close() {
+    for (const { socket } of this.streams) if (socket.readyState <= WebSocket.OPEN) socket.close();
+  }
 }
 
 /** @type {Run | undefined} */
@@ -185,10 +191,13 @@ function draw(run) {
   }
   const audio = fileSamples && run.totalSamples !== undefined ? fileSamples : joined(run.sent);
   const outline = peaks(audio, width, total);
+  // Quiet recordings are drawn as loud as the canvas allows (the loudest peak at 90 % of it).
+  const loudest = outline.reduce((m, [lo, hi]) => Math.max(m, -lo, hi), 1e-3);
+  const gain = Math.max(1, 0.9 / loudest);
   const playhead = (run.sentSamples / total) * width;
   for (const [column, [lo, hi]] of outline.entries()) {
     context.fillStyle = column < playhead ? '#1f6feb' : '#b6c6dc';
-    context.fillRect(column, (height / 2) * (1 - hi), 1, Math.max(1, (height / 2) * (hi - lo)));
+    context.fillRect(column, (height / 2) * (1 - hi * gain), 1, Math.max(1, (height / 2) * (hi - lo) * gain));
   }
 }
 
@@ -274,6 +283,7 @@ async function streamFile() {
   } catch (err) {
     setStatus(`error: ${err instanceof Error ? err.message : String(err)}`, 'error');
   } finally {
+    run.close();
     setRunning(false);
     current = undefined;
   }
@@ -293,6 +303,8 @@ async function streamMicrophone() {
   /** @type {AudioContext | undefined} */
   let context;
   try {
+    // Connections first: the microphone's audio flows from the moment it is opened.
+    await run.open();
     media = await navigator.mediaDevices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
@@ -302,7 +314,6 @@ async function streamMicrophone() {
       context = new AudioContext(); // …or the page does (see Resampler)
     }
     await context.audioWorklet.addModule(new URL('capture-worklet.js', document.baseURI));
-    await run.open();
     const resampler = new Resampler(context.sampleRate, SAMPLE_RATE);
     const cutter = new FrameCutter(FRAME_SAMPLES);
     const node = new AudioWorkletNode(context, 'capture');
@@ -325,6 +336,7 @@ async function streamMicrophone() {
   } finally {
     for (const track of media?.getTracks() ?? []) track.stop();
     await context?.close();
+    run.close();
     setRunning(false);
     current = undefined;
   }
