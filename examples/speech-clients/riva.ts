@@ -5,7 +5,7 @@
  * connections, one session.
  *
  *   npx tsx examples/speech-clients/riva.ts <file.wav|file.raw> [--url http://localhost:8080]
- *     [--model vad-asr] [--session <id>] [--frame-ms 60] [--speed 1]
+ *     [--model asr] [--session <id>] [--frame-ms 60] [--speed 1]
  *
  * Prints, from the SSE connection, `partial: <text>` and `final: <text>` as they arrive, then
  * `transcript: <finals joined>`.
@@ -21,7 +21,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     url: { type: 'string' },
-    model: { type: 'string', default: 'vad-asr' },
+    model: { type: 'string', default: 'asr' },
     session: { type: 'string' },
     'frame-ms': { type: 'string', default: '60' },
     speed: { type: 'string', default: '1' },
@@ -30,7 +30,7 @@ const { values, positionals } = parseArgs({
 const file = positionals[0];
 if (!file) {
   console.error(
-    'usage: riva.ts <file.wav|file.raw> [--url URL] [--model vad-asr] [--session ID] [--speed 1]',
+    'usage: riva.ts <file.wav|file.raw> [--url URL] [--model asr] [--session ID] [--speed 1]',
   );
   process.exit(2);
 }
