@@ -129,7 +129,9 @@ function open(
       }),
     );
     socket.once('open', () => resolve({ socket, script, offset, next: 0, sentAt: [], received: 0, closed }));
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    socket.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
     socket.on('error', reject);
   });
 }
@@ -139,7 +141,10 @@ function listen(session: Live, start: number, result: StepResult, fail: (why: st
   session.socket.on('message', (data) => {
     const now = performance.now() - start;
     const index = session.received++;
-    const message = JSON.parse(data.toString()) as { outputs?: { name: string; data: unknown[] }[]; error?: string };
+    const message = JSON.parse(data.toString()) as {
+      outputs?: { name: string; data: unknown[] }[];
+      error?: string;
+    };
     if (message.error !== undefined || !message.outputs) {
       fail(`server error: ${message.error}`);
       return;

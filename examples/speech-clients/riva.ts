@@ -29,9 +29,7 @@ const { values, positionals } = parseArgs({
 });
 const file = positionals[0];
 if (!file) {
-  console.error(
-    'usage: riva.ts <file.wav|file.raw> [--url URL] [--model asr] [--session ID] [--speed 1]',
-  );
+  console.error('usage: riva.ts <file.wav|file.raw> [--url URL] [--model asr] [--session ID] [--speed 1]');
   process.exit(2);
 }
 const { http } = endpoints(values);

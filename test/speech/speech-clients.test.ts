@@ -99,8 +99,10 @@ function perFile(lines: string[]): Map<string, string[]> {
   let current: string[] | undefined;
   for (const line of lines) {
     const header = /^== (\S+) \(/.exec(line);
-    if (header) out.set(header[1]!, (current = []));
-    else if (line.startsWith('== ')) current = undefined;
+    if (header) {
+      current = [];
+      out.set(header[1]!, current);
+    } else if (line.startsWith('== ')) current = undefined;
     else current?.push(line);
   }
   return out;

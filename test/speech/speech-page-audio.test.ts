@@ -15,7 +15,7 @@ describe('the speech page audio helpers', () => {
   test('a 16 kHz mono PCM WAV is read sample for sample; other files are left to the browser', () => {
     const pcm = Int16Array.from([0, 1, -1, 32767, -32768, 1234]);
     const wav = wavBytes(pcm);
-    const buffer = wav.buffer.slice(wav.byteOffset, wav.byteOffset + wav.byteLength);
+    const buffer = wav.buffer.slice(wav.byteOffset, wav.byteOffset + wav.byteLength) as ArrayBuffer;
     expect(Array.from(parsePcmWav(buffer)!)).toEqual(Array.from(pcm));
     const at8k = Buffer.from(wav);
     at8k.writeUInt32LE(8000, 24);
@@ -39,8 +39,8 @@ describe('the speech page audio helpers', () => {
     for (let at = 0; at < tone.length; at += 128) pieces.push(...resampler.push(tone.subarray(at, at + 128)));
     expect(whole.length).toBe(1600);
     expect(pieces.length).toBe(1600);
-    pieces.forEach((x, i) => expect(x).toBeCloseTo(whole[i]!, 6));
-    whole.forEach((x, i) => expect(x).toBeCloseTo(Math.sin((2 * Math.PI * 440 * i) / 16000), 2));
+    for (const [i, x] of pieces.entries()) expect(x).toBeCloseTo(whole[i]!, 6);
+    for (const [i, x] of whole.entries()) expect(x).toBeCloseTo(Math.sin((2 * Math.PI * 440 * i) / 16000), 2);
     expect(new Resampler(16000, 16000).push(tone)).toBe(tone);
   });
 

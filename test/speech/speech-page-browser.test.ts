@@ -71,11 +71,12 @@ test('a WAV file streamed from the page in real time: partials while it plays, t
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
   const partials: string[] = [];
   await page.exposeFunction('recordPartial', (text: string) => partials.push(text));
-  await page.addInitScript(() => {
-    new MutationObserver(() => {
+  // Every text the partial line shows, as the page shows it (a string: the test's types know no DOM).
+  await page.addInitScript({
+    content: `new MutationObserver(() => {
       const text = document.getElementById('partial')?.textContent;
-      if (text) (window as unknown as { recordPartial(t: string): void }).recordPartial(text);
-    }).observe(document, { subtree: true, childList: true, characterData: true });
+      if (text) window.recordPartial(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });`,
   });
   try {
     await streamInPage(page, file);
