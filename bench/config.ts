@@ -19,13 +19,18 @@ export interface BenchConfig {
   modelRepository: string;
   /** The server's built CLI (`dist/server/cli.js` unless `--cli`, e.g. to measure another build). */
   cli: string;
+  /**
+   * Another build's CLI (`--compare <cli>`, e.g. main's `dist/server/cli.js` in a worktree), run
+   * beside this one on the same repository; rows that support it measure both servers.
+   */
+  compare?: string;
 }
 
 const MB = 1024 * 1024;
 
 /**
  * Parses the bench's arguments: `--quick`, `--duration <s>` (per measured point), `--held <n>`,
- * `--only <id,…>`, `--protos <dir>`, `--cli <path>`, `--model-repository <dir>`.
+ * `--only <id,…>`, `--protos <dir>`, `--cli <path>`, `--compare <cli>`, `--model-repository <dir>`.
  */
 export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfig {
   const quick = argv.includes('--quick');
@@ -47,6 +52,7 @@ export function parseArgs(argv: readonly string[], repoRoot: string): BenchConfi
     protosDir: value('--protos') ?? `${repoRoot}/protos`,
     modelRepository: value('--model-repository') ?? `${repoRoot}/model-repository`,
     cli: value('--cli') ?? `${repoRoot}/dist/server/cli.js`,
+    compare: value('--compare'),
   };
 }
 

@@ -9,6 +9,8 @@ export interface Endpoints {
   http: string;
   /** `host:port` of its gRPC listener, when it has one. */
   grpc?: string;
+  /** The process serving `grpc`, for its CPU time. */
+  grpcPid?: number;
 }
 
 /** A server process the bench started, with where it listens. */
@@ -22,6 +24,8 @@ export interface BenchContext {
   config: BenchConfig;
   server: Endpoints;
   baseline: Endpoints;
+  /** The `--compare` build's server, when one was given: where it listens and its ready models. */
+  compare?: Endpoints & { readyModels: Set<string> };
   /** The inference service, when `protos/` defines it. */
   proto?: InferenceProto;
   /** Why gRPC rows cannot run (no proto, no gRPC port logged), when they cannot. */

@@ -33,6 +33,6 @@ export function describeMachine(): MachineInfo {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     openFileLimit: softFileLimit(),
-    loadGenerator: `autocannon, the SSE client and the grpc-js client run in the bench process (wrk, when installed, in its own) on the same ${cores} core(s) as the server and the baselines`,
+    loadGenerator: `autocannon, the SSE client and the grpc-js client run in the bench process (wrk and h2load, when installed, in their own) on the same ${cores} core(s) as the server and the baselines`,
   };
 }

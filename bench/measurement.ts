@@ -1,7 +1,10 @@
 import type { LatencySummary } from './stats.js';
 
-/** Which process a figure was measured against. */
-export type Side = 'server' | 'baseline';
+/**
+ * Which process a figure was measured against: this build of the server, the bare baseline, or
+ * the other build of the server given by `--compare <cli>`.
+ */
+export type Side = 'server' | 'baseline' | 'compare';
 
 /** One figure set: one scenario, one side, one concurrency. */
 export interface Measurement {

@@ -39,6 +39,25 @@ export function readRssKiB(pid: number): number {
 }
 
 /**
+ * CPU time (user + system) a process has used so far, in microseconds (from `/proc/<pid>/stat`,
+ * 10 ms resolution), or NaN when it cannot be read.
+ */
+export function readCpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Linux's USER_HZ (`getconf CLK_TCK`), 100 on every mainstream kernel. */
+const CLOCK_TICKS = 100;
+
+/**
  * Spawns a process and resolves once every required port has been logged. Optional ports are
  * picked up whenever their line appears (check `ports` later).
  */

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2), repoRoot);
   const machine = describeMachine();
   if (!existsSync(config.cli)) throw new Error(`${config.cli} is missing: run \`npm run build\` first`);
+  if (config.compare && !existsSync(config.compare))
+    throw new Error(`--compare ${config.compare} is missing`);
   const startedAt = new Date();
   log(`mlserver-ts bench (${config.mode}): ${machine.cores} cores (${machine.cpuModel}), ${machine.node}`);
   log(`load generator: ${machine.loadGenerator}`);
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
       startServerReady(repoRoot, config.cli, repo.folder),
       startHttpBaseline(repoRoot),
       proto ? startGrpcBaseline(repoRoot, config.protosDir) : Promise.resolve(undefined),
+      // The other build, side by side on the same repository (its own ports).
+      config.compare ? startServerReady(repoRoot, config.compare, repo.folder) : Promise.resolve(undefined),
     ]);
     for (const result of started) {
       if (result.status !== 'fulfilled' || !result.value) continue;
@@ -49,6 +53,14 @@ async function main(): Promise<void> {
     const server = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startServerReady>>>).value;
     const httpBaseline = (started[1] as PromiseFulfilledResult<BenchProcess>).value;
     const grpcBaseline = (started[2] as PromiseFulfilledResult<BenchProcess | undefined>).value;
+    const compare = (
+      started[3] as PromiseFulfilledResult<Awaited<ReturnType<typeof startServerReady>> | undefined>
+    ).value;
+    if (compare) {
+      log(`compare: ${config.compare}`);
+      for (const m of compare.models)
+        log(`compare model ${m.name}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
+    }
     const serverHttp = server.endpoints.http;
     const { models } = server;
     for (const m of models) log(`model ${m.name}: ${m.state}${m.reason ? ` (${m.reason})` : ''}`);
@@ -65,6 +77,11 @@ async function main(): Promise<void> {
       baseline: {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
+        grpcPid: grpcBaseline?.pid,
+      },
+      compare: compare && {
+        ...compare.endpoints,
+        readyModels: new Set(compare.models.filter((m) => m.state === 'READY').map((m) => m.name)),
       },
       proto,
       grpcUnavailable,

@@ -9,8 +9,14 @@ export interface Row {
   unit: string;
   server?: Measurement;
   baseline?: Measurement;
+  /** The `--compare` build, when the run had one and the scenario measures it. */
+  compare?: Measurement;
   /** server / baseline of the headline value, when both were measured. */
   ratio?: number;
+  /** server / compare of the headline value (this build against the other), when both were measured. */
+  compareRatio?: number;
+  /** compare / baseline: where the other build stood against the same baseline. */
+  compareBaselineRatio?: number;
   target?: Target;
   /** Whether the target is met; undefined when there is no target or no figure to judge. */
   meetsTarget?: boolean;
@@ -36,6 +42,10 @@ export function summarise(
   }
   for (const row of rows.values()) {
     row.ratio = ratio(figure(row.server), figure(row.baseline));
+    if (row.compare) {
+      row.compareRatio = ratio(figure(row.server), figure(row.compare));
+      row.compareBaselineRatio = ratio(figure(row.compare), figure(row.baseline));
+    }
     row.meetsTarget = judge(row);
   }
   return [...rows.values()];

@@ -34,11 +34,15 @@ function verdict(row: Row): string {
 function notes(row: Row): string {
   const why = row.server?.unavailable ?? row.baseline?.unavailable;
   if (why) return `not available: ${why}`;
-  const extra = row.server?.extra;
-  if (!extra) return '';
-  return Object.entries(extra)
-    .map(([key, value]) => `${key}=${formatNumber(value)}`)
-    .join(' ');
+  const parts = Object.entries(row.server?.extra ?? {}).map(
+    ([key, value]) => `${key}=${formatNumber(value)}`,
+  );
+  // The other sides' CPU per operation, beside the server's.
+  for (const side of ['compare', 'baseline'] as const) {
+    const cpu = row[side]?.extra?.cpuUsPerOp;
+    if (cpu !== undefined) parts.push(`${side}CpuUsPerOp=${formatNumber(cpu)}`);
+  }
+  return parts.join(' ');
 }
 
 /** The columns of the stdout table. */
@@ -55,24 +59,45 @@ export const TABLE_HEADER = [
   'notes',
 ];
 
-/** One table line per row, as cells. */
-export function tableCells(row: Row): string[] {
-  return [
+/** The extra columns of a run with `--compare`, placed after `ratio`. */
+export const COMPARE_HEADER = ['compare', 'compare/baseline', 'server/compare'];
+
+function ratioText(value: number | undefined): string {
+  return value === undefined ? '–' : `${value.toFixed(2)}×`;
+}
+
+/** One table line per row, as cells (with the compare columns when `withCompare`). */
+export function tableCells(row: Row, withCompare = false): string[] {
+  const cells = [
     row.label,
     String(row.concurrency),
     row.unit,
     headline(row.server),
     headline(row.baseline),
-    row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`,
+    ratioText(row.ratio),
     verdict(row),
     latencies(row.server),
     latencies(row.baseline),
     notes(row),
   ];
+  if (withCompare) {
+    cells.splice(
+      6,
+      0,
+      headline(row.compare),
+      ratioText(row.compareBaselineRatio),
+      ratioText(row.compareRatio),
+    );
+  }
+  return cells;
 }
 
 /** Renders rows as a Markdown table (readable on a terminal, pasteable into BENCHMARKS.md). */
 export function formatTable(rows: readonly Row[]): string {
-  const lines = [TABLE_HEADER, TABLE_HEADER.map(() => '---'), ...rows.map(tableCells)];
+  const withCompare = rows.some((row) => row.compare);
+  const header = withCompare
+    ? [...TABLE_HEADER.slice(0, 6), ...COMPARE_HEADER, ...TABLE_HEADER.slice(6)]
+    : TABLE_HEADER;
+  const lines = [header, header.map(() => '---'), ...rows.map((row) => tableCells(row, withCompare))];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

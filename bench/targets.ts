@@ -6,6 +6,8 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   'rest-infer-wrk': { text: '≥0.6× node:http', minRatio: 0.6 },
   'grpc-infer-typed': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
   'grpc-infer-raw': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
+  'grpc-infer-h2load': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
+  'grpc-stream6-h2load': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
   'sse-stream6': { text: '≥0.6× bare SSE', minRatio: 0.6 },
   'grpc-stream6': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
   'grpc-long-stream': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },

@@ -33,7 +33,11 @@ async function start(folder: string): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
+  const logger = createLogger({
+    debug: settings.debug,
+    structured: settings.use_structured_logging,
+    logging: typeof settings.logging_settings === 'object' ? settings.logging_settings : null,
+  });
   const server = new InferenceServer({
     settings: { ...settings, server_version: packageJson.version },
     importModule: runtimeImporter(),

@@ -1,8 +1,10 @@
 import { Admission } from './admission.js';
 import { frameRequest } from './binary-frame.js';
+import { ByteBudget } from './byte-budget.js';
 import { Call, type CallObserver, type CallOrigin } from './call.js';
 import {
   CancelledError,
+  DeadlineExceededError,
   InferenceServerError,
   InvalidInputError,
   isInferenceServerError,
@@ -20,6 +22,8 @@ import { Session } from './session.js';
 import { type SessionEntry, SessionTable } from './session-table.js';
 import type { ServerSettings } from './settings/server-settings.js';
 import { untilAborted, untilAbortedPromise } from './stream-utils.js';
+import { jsonLimits } from './settings/json-limits.js';
+import type { DecodeLimits } from './wire/decode-budget.js';
 import type { InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata } from './types.js';
 
 /** Observes inference calls (metrics). */
@@ -73,6 +77,8 @@ export class DataPlane {
   private readonly admission: Admission;
 
   private readonly sessions: SessionTable;
+  private readonly bytes: ByteBudget;
+  private readonly limits: DecodeLimits;
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -85,6 +91,21 @@ export class DataPlane {
   ) {
     this.admission = new Admission(settings.max_inflight_requests);
     this.sessions = new SessionTable(settings.max_sessions);
+    this.bytes = new ByteBudget(settings.max_inflight_bytes);
+    this.limits = jsonLimits(settings);
+  }
+
+  /**
+   * Holds `bytes` of a request (a body being read) against `max_inflight_bytes`; throws 429 when
+   * the server holds too much. Release when the request is over.
+   */
+  reserveBytes(bytes: number): { grow(more: number): void; release(): void } {
+    return this.bytes.reserve(bytes);
+  }
+
+  /** Bytes of requests held now (see `reserveBytes`). */
+  get heldBytes(): number {
+    return this.bytes.bytes;
   }
 
   /** Sessions open now (streams and sequences). */
@@ -92,9 +113,18 @@ export class DataPlane {
     return this.sessions.size;
   }
 
-  /** Stops taking new inference calls (shutdown); running ones go on. Readiness turns false. */
+  /**
+   * Stops taking new inference calls (shutdown); running calls and client streams go on.
+   * Readiness turns false. Open sequences end now: no step of theirs can come any more.
+   */
   beginShutdown(): void {
     this.shuttingDown = true;
+    this.sessions.abortSequences(new UnavailableError('the server is shutting down'));
+  }
+
+  /** Resolves when no client stream session (SSE, gRPC, WebSocket) is open: shutdown waits for it. */
+  whenStreamsIdle(): Promise<void> {
+    return this.sessions.streamsIdle();
   }
 
   /** The server process is up. */
@@ -186,12 +216,13 @@ export class DataPlane {
       const sequence = sequenceParams(body);
       if (sequence) return await this.sequenceStep(ref, body, sequence, call, started);
       lease = this.registry.lease(ref.name, ref.version, (reason) => call.abort(reason));
+      this.limitTime(call, lease.slot);
       const marks: Marks = { start: started, leased: performance.now() };
-      const request = prepareRequest(body, lease.slot, call.id, call.headers);
+      const request = prepareRequest(body, lease.slot, call.id, call.headers, this.limits);
       marks.prepared = performance.now();
-      const response = await untilAbortedPromise(
-        lease.model.predict(request, call.contextFor(request.id)),
-        call.signal,
+      const model = lease.model;
+      const response = await call.runtime('predict', (runtime) =>
+        untilAbortedPromise(model.predict(request, call.contextFor(request.id, runtime)), call.signal),
       );
       marks.computed = performance.now();
       const result = completeResponse(response, lease.slot, request.id);
@@ -228,11 +259,14 @@ export class DataPlane {
     let giveBack: (() => void) | undefined;
     try {
       let session: Session | undefined;
+      let untrack: (() => void) | undefined;
       lease = this.registry.lease(ref.name, ref.version, (reason) => session?.abort(reason));
-      giveBack = this.sessions.reserve(lease.slot);
       const slot = lease.slot;
-      const release = giveBack;
       const id = options.id ?? call.id;
+      if (options.id !== undefined && this.sessions.get(slot, id))
+        throw new InvalidInputError(`model '${slot.name}' already has an open session '${id}'`);
+      giveBack = this.sessions.reserve(slot);
+      const release = giveBack;
       session = new Session({
         id,
         kind: 'stream',
@@ -242,10 +276,12 @@ export class DataPlane {
         headers: call.headers,
         requestId: call.id,
         queueSize: this.settings.session_queue_size,
+        limits: this.limits,
         idleTimeoutMs: idleMs(this.settings.session_idle_timeout),
         onEnd: (error) => {
           if (error) call.failed(error);
           release();
+          untrack?.();
           admitted();
           if (options.id !== undefined) this.sessions.delete(slot, id, opened);
           this.observer?.onInferenceDone(ref.name, 'stream', seconds(started), error);
@@ -259,7 +295,9 @@ export class DataPlane {
         },
       });
       const opened = session;
+      untrack = this.sessions.trackStream(session);
       if (options.id !== undefined) this.sessions.add(slot, { session });
+      call.sessionOpened();
       return session;
     } catch (err) {
       giveBack?.();
@@ -282,6 +320,7 @@ export class DataPlane {
     const slot = this.registry.get(ref.name, ref.version);
     const entry = this.sessions.get(slot, sessionId);
     if (!entry) throw new NotFoundError(`model '${ref.name}' has no open session '${sessionId}'`);
+    call.sessionOpened();
     return untilAborted(entry.session.tap(), call.signal);
   }
 
@@ -305,6 +344,7 @@ export class DataPlane {
     started: number,
   ): Promise<InferenceResponse> {
     const slot = this.registry.get(ref.name, ref.version);
+    this.limitTime(call, slot);
     let entry = this.sessions.get(slot, params.id);
     if (params.start) {
       entry?.session.abort(new CancelledError(`sequence '${params.id}' was restarted (sequence_start)`));
@@ -335,6 +375,7 @@ export class DataPlane {
         headers: {},
         requestId: id,
         queueSize: this.settings.session_queue_size,
+        limits: this.limits,
         idleTimeoutMs: idleMs(this.settings.session_idle_timeout),
         onEnd: () => {
           release();
@@ -349,6 +390,18 @@ export class DataPlane {
       lease.release();
       throw err;
     }
+  }
+
+  /** Applies the model's (else the server's) `inference_timeout` to a unary call. */
+  private limitTime(call: Call, slot: ModelSlot): void {
+    const seconds = slot.settings.inference_timeout ?? this.settings.inference_timeout;
+    if (!seconds) return;
+    call.limit(
+      seconds * 1000,
+      new DeadlineExceededError(
+        `model '${slot.name}' did not answer within ${seconds} s (setting inference_timeout)`,
+      ),
+    );
   }
 
   private timed(slot: ModelSlot, kind: 'infer' | 'stream', marks: Marks, error?: InferenceServerError): void {

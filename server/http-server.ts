@@ -79,10 +79,12 @@ export async function drainHttpListener(
   listener: HttpListener,
   graceMs: number,
   onExpired: () => void,
+  /** Work on upgraded connections (WebSocket sessions) that the grace period also waits for. */
+  upgraded: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   const { server, sockets, inflight } = listener;
   if (!server.listening) return;
-  const running = Promise.all([...inflight.values()]).then(() => undefined);
+  const running = Promise.all([...inflight.values(), upgraded]).then(() => undefined);
   await closeWithin(running, graceMs, onExpired, () => server.closeAllConnections());
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

@@ -8,6 +8,13 @@
 export { MLModel, type MLModelClass, type ModelCapabilities } from './model.js';
 export { shapeFits } from './input-contract.js';
 export type { InferenceContext } from './context.js';
+export {
+  type CustomMetric,
+  type CustomMetricOptions,
+  type CustomMetricType,
+  customMetrics as metrics,
+  type MetricModel,
+} from './metrics/custom-metrics.js';
 export type {
   Datatype,
   InferenceRequest,

@@ -1,10 +1,13 @@
 import type { ModelSlot } from './model-slot.js';
+import { checkTensorBudget } from './tensor-budget.js';
+import type { DecodeLimits } from './wire/decode-budget.js';
 import { validateInferenceRequest } from './request-validation.js';
 import { checkResponse } from './response-check.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
 
 /**
- * Validates a request body, holds it to the model's declared inputs and fills what the server
+ * Validates a request body, holds its tensors to the size limits and to the model's declared
+ * inputs, and fills what the server
  * knows: its id (the body's, else `fallbackId`) and the request headers (as MLServer passes them
  * in `parameters.headers`).
  */
@@ -13,8 +16,10 @@ export function prepareRequest(
   slot: ModelSlot,
   fallbackId: string,
   headers: Readonly<Record<string, string>>,
+  limits: DecodeLimits,
 ): InferenceRequest {
   const request = validateInferenceRequest(body);
+  checkTensorBudget(request, limits);
   slot.contract.check(request);
   request.id ??= fallbackId;
   if (Object.keys(headers).length > 0) {

@@ -119,7 +119,7 @@ export class ModelRegistry {
   }
 
   /** Unloads every version of a model (or one version) and forgets it. */
-  async unload(name: string, version?: string): Promise<void> {
+  async unload(name: string, version?: string, drainMs = this.drainTimeoutMs): Promise<void> {
     const versions = this.models.get(name);
     if (!versions || versions.size === 0) throw new NotFoundError(`model '${name}' is not loaded`);
     const keys = version === undefined ? [...versions.keys()] : [version];
@@ -127,15 +127,15 @@ export class ModelRegistry {
       const slot = versions.get(key);
       if (!slot) throw new NotFoundError(`model ${describe(name, key)} is not loaded`);
       versions.delete(key);
-      await this.retire(slot);
+      await this.retire(slot, drainMs);
     }
     if (versions.size === 0) this.models.delete(name);
   }
 
-  /** Unloads everything (shutdown). */
-  async unloadAll(): Promise<void> {
+  /** Unloads everything (shutdown), waiting at most `drainMs` for requests still using a model. */
+  async unloadAll(drainMs = this.drainTimeoutMs): Promise<void> {
     const names = [...this.models.keys()];
-    await Promise.all(names.map((name) => this.unload(name).catch(() => undefined)));
+    await Promise.all(names.map((name) => this.unload(name, undefined, drainMs).catch(() => undefined)));
   }
 
   /**
@@ -216,12 +216,12 @@ export class ModelRegistry {
   }
 
   /** Drains a slot and unloads its runtime (once: the slot lets go of the instance). */
-  private async retire(slot: ModelSlot): Promise<void> {
+  private async retire(slot: ModelSlot, drainMs = this.drainTimeoutMs): Promise<void> {
     const label = describe(slot.name, slot.version ?? UNVERSIONED);
     const model = slot.model;
     if (slot.state === 'READY') slot.state = 'UNLOADING';
     slot.model = undefined;
-    await slot.drain(this.drainTimeoutMs);
+    await slot.drain(drainMs);
     if (model) {
       try {
         model.ready = false;

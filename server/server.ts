@@ -3,10 +3,16 @@ import type { TlsOptions } from 'node:tls';
 import { AccessControl } from './access.js';
 import { DataPlane } from './dataplane.js';
 import { UnavailableError } from './errors.js';
+import { AccessLog, accessLogLevel } from './access-log.js';
+import { observeAll } from './call-observer.js';
 import { createLogger, type Logger } from './logger.js';
+import { CallMetrics } from './metrics/call-metrics.js';
+import { customMetricsRegistry } from './metrics/custom-metrics.js';
+import { createMetricsServer } from './metrics/metrics-server.js';
+import { CallTracer } from './tracing/call-tracer.js';
+import { loadTracing, type Tracing } from './tracing/load-tracing.js';
 import { createHttpListener, drainHttpListener, type HttpListener } from './http-server.js';
 import { closeGracefully, ListenError, listen } from './listen.js';
-import { Metrics } from './metrics.js';
 import { ModelConfigs } from './model-config.js';
 import { combineObservers } from './observers.js';
 import { ModelRegistry } from './registry.js';
@@ -26,12 +32,20 @@ import { connectionCapWarning } from './socket-guard.js';
 import { InferenceStatistics } from './statistics.js';
 import { readTlsOptions } from './tls-options.js';
 
+/** How long unloading at shutdown waits for requests that were aborted to let go of their model. */
+const SHUTDOWN_UNLOAD_WAIT_MS = 1000;
+
 /** What the composition root needs: validated settings, and how to import user runtimes. */
 export interface ServerOptions {
   settings: ServerSettings;
   /** Imports runtime modules; the CLI passes tsx's importer so `.ts` runtimes load. */
   importModule: ModuleImporter;
   logger?: Logger;
+  /**
+   * Where access lines go; default: the logger's `access` child (its level from
+   * `logging_settings`), else the logger itself.
+   */
+  accessLogger?: Logger;
   /** Where `MLSERVER_MODEL_*` (the single model of an empty repository) is read; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -67,7 +81,10 @@ export class InferenceServer {
    * `access.check(headers, scope)` on upgrade).
    */
   readonly access: AccessControl;
-  private readonly metrics: Metrics | undefined;
+  /** Prometheus metrics of every call (null `metrics_endpoint`: none). */
+  readonly metrics: CallMetrics | undefined;
+  private readonly tracer: CallTracer | undefined;
+  private tracing: Tracing | undefined;
   private readonly shutdown = new AbortController();
   /** Fires when shutdown begins (the drain); `shutdown` fires when its grace period ends. */
   private readonly draining = new AbortController();
@@ -83,7 +100,12 @@ export class InferenceServer {
     const { settings } = options;
     this.settings = settings;
     this.logger =
-      options.logger ?? createLogger({ debug: settings.debug, structured: settings.use_structured_logging });
+      options.logger ??
+      createLogger({
+        debug: settings.debug,
+        structured: settings.use_structured_logging,
+        logging: typeof settings.logging_settings === 'object' ? settings.logging_settings : null,
+      });
     this.access = new AccessControl(settings);
     this.tls = readTlsOptions(settings);
     this.loader = registerBuiltinRuntimes(
@@ -99,13 +121,26 @@ export class InferenceServer {
       settings.model_load_timeout * 1000,
     );
     this.repository = new ModelRepository(settings.model_repository_root, options.env);
-    this.metrics = settings.metrics_endpoint ? new Metrics(settings.metrics_rest_server_prefix) : undefined;
+    this.metrics = settings.metrics_endpoint
+      ? new CallMetrics({
+          restPrefix: settings.metrics_rest_server_prefix,
+          appName: settings.server_name,
+          resolveModel: (name, version) => this.knownVersion(name, version),
+        })
+      : undefined;
+    this.tracer = settings.tracing_server ? new CallTracer() : undefined;
+    const accessLogger = options.accessLogger ?? this.logger.child?.('access') ?? this.logger;
     this.statistics = new InferenceStatistics(this.registry);
     this.dataplane = new DataPlane(
       this.registry,
       settings,
-      combineObservers(this.metrics, this.statistics),
+      combineObservers(this.statistics),
       this.shutdown.signal,
+      observeAll([
+        this.metrics,
+        new AccessLog(accessLogger, accessLogLevel(settings.access_log), this.logger),
+        this.tracer,
+      ]),
     );
     this.modelConfigs = new ModelConfigs(this.dataplane, this.registry);
     this.repositoryHandlers = new RepositoryHandlers(this.repository, this.registry);
@@ -127,7 +162,10 @@ export class InferenceServer {
       json: jsonLimits(settings),
       access: this.access,
     }).attach(this.http.server);
-    this.metricsServer = this.metrics?.createServer(settings.metrics_endpoint!);
+    this.metricsServer =
+      this.metrics && settings.metrics_endpoint
+        ? createMetricsServer(settings.metrics_endpoint, this.metrics.registry, customMetricsRegistry)
+        : undefined;
     this.grpcListener = this.createGrpcListener('mlserver');
     this.grpcTritonListener =
       settings.grpc_triton_port === null ? undefined : this.createGrpcListener('triton');
@@ -148,9 +186,29 @@ export class InferenceServer {
     });
   }
 
-  /** Starts listening, then loads the models (readiness is false until they are loaded). */
+  /** The version label of a model the server knows (any state), or undefined for an unknown one. */
+  private knownVersion(name: string, version: string | undefined): string | undefined {
+    try {
+      return this.registry.get(name, version).version ?? '';
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Starts tracing (when `tracing_server` is set; OpenTelemetry is loaded only then), starts
+   * listening, then loads the models (readiness is false until they are loaded).
+   */
   async start(): Promise<BoundPorts> {
     const { host, http_port, grpc_port, grpc_triton_port, metrics_port } = this.settings;
+    if (this.tracer && this.settings.tracing_server && !this.tracing) {
+      this.tracing = await loadTracing(this.tracer, {
+        server: this.settings.tracing_server,
+        serviceName: this.settings.server_name,
+        serviceVersion: this.settings.server_version,
+      });
+      this.logger.info(`Tracing: spans go to ${this.settings.tracing_server} (OpenTelemetry, OTLP)`);
+    }
     const named = (what: string, setting: string, port: number) => (err: unknown) => {
       throw new ListenError(what, setting, host, port, err);
     };
@@ -212,13 +270,18 @@ export class InferenceServer {
     const abort = () =>
       this.shutdown.abort(new UnavailableError('server shut down before the request finished'));
     await Promise.all([
-      drainHttpListener(this.http, graceMs, abort),
+      drainHttpListener(this.http, graceMs, abort, this.dataplane.whenStreamsIdle()),
       this.grpcListener.stop(graceMs, abort),
       this.grpcTritonListener?.stop(graceMs, abort),
       this.metricsServer ? closeGracefully(this.metricsServer, 0, () => undefined) : undefined,
     ]);
     await this.modelsLoading;
-    await this.registry.unloadAll();
+    // Whatever still ran was aborted when the grace period ended: unloading waits a moment, not
+    // a second grace period.
+    await this.registry.unloadAll(SHUTDOWN_UNLOAD_WAIT_MS);
+    await this.tracing
+      ?.shutdown()
+      .catch((err: unknown) => this.logger.warn('tracing: the last spans were not exported', err));
     this.logger.info('shutdown complete');
   }
 

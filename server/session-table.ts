@@ -1,4 +1,4 @@
-import { InvalidInputError, OverloadedError } from './errors.js';
+import { type InferenceServerError, InvalidInputError, OverloadedError } from './errors.js';
 import type { ModelSlot } from './model-slot.js';
 import type { SequenceRun } from './sequences.js';
 import type { Session } from './session.js';
@@ -16,6 +16,8 @@ export interface SessionEntry {
  */
 export class SessionTable {
   private readonly entries = new Map<string, SessionEntry>();
+  private readonly streams = new Set<Session>();
+  private idleWaiters: (() => void)[] = [];
   private open = 0;
 
   constructor(private readonly maxSessions: number | null) {}
@@ -66,6 +68,26 @@ export class SessionTable {
   delete(slot: ModelSlot, id: string, entry: SessionEntry['session']): void {
     const key = keyOf(slot, id);
     if (this.entries.get(key)?.session === entry) this.entries.delete(key);
+  }
+
+  /** Tracks a client's stream session until it ends (shutdown waits for these). */
+  trackStream(session: Session): () => void {
+    this.streams.add(session);
+    return () => {
+      this.streams.delete(session);
+      if (this.streams.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+  }
+
+  /** Resolves when no client stream session is open. */
+  streamsIdle(): Promise<void> {
+    if (this.streams.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Ends every open sequence with `reason` (shutdown: no step of theirs can come any more). */
+  abortSequences(reason: InferenceServerError): void {
+    for (const entry of this.entries.values()) if (entry.sequence) entry.session.abort(reason);
   }
 }
 

@@ -1,5 +1,5 @@
 import { BoundedQueue } from './bounded-queue.js';
-import type { Call } from './call.js';
+import type { Call, RuntimeCall } from './call.js';
 import type { InferenceContext } from './context.js';
 import {
   DeadlineExceededError,
@@ -14,6 +14,7 @@ import type { ModelLease } from './registry.js';
 import { SessionState } from './session-state.js';
 import { untilAborted, untilAbortedPromise } from './stream-utils.js';
 import type { InferenceRequest, InferenceResponse } from './types.js';
+import type { DecodeLimits } from './wire/decode-budget.js';
 
 /** A stream session (one client stream) or a sequence (Triton's: steps sent as unary calls). */
 export type SessionKind = 'stream' | 'sequence';
@@ -40,6 +41,8 @@ export interface SessionInit {
   requestId: string;
   /** Requests that may wait for the runtime. */
   queueSize: number;
+  /** Size limits of a request's tensors. */
+  limits: DecodeLimits;
   /** No request in and no response out for this long ends the session; null: never. */
   idleTimeoutMs: number | null;
   /** Called once when the session is over, with the error that ended it, if any. */
@@ -167,7 +170,7 @@ export class Session {
     if (this.controller.signal.aborted) throw asServerError(this.controller.signal.reason);
     if (this.queue.closed)
       throw new InvalidInputError(`session '${this.id}' has ended: it takes no more requests`);
-    const request = prepareRequest(body, this.slot, this.init.requestId, this.init.headers);
+    const request = prepareRequest(body, this.slot, this.init.requestId, this.init.headers, this.init.limits);
     this.firstId ??= request.id;
     this.sent++;
     this.touch();
@@ -192,15 +195,24 @@ export class Session {
   /** A runtime that streams by itself: the whole session is one `predictStream` call. */
   private async *streamed(): AsyncGenerator<SessionOutput> {
     const model = this.init.lease.model;
-    const responses = model.predictStream(this.queue, this.context(undefined));
+    const runtime = this.init.call?.runtimeCall('predictStream');
+    const responses = model.predictStream(this.queue, this.context(undefined, runtime));
     let count = 0;
-    for await (const response of untilAborted(responses, this.signal)) {
-      this.touch();
-      this.init.call?.responded();
-      yield { response: this.share(completeResponse(response, this.slot, this.firstId)) };
-      // A runtime that yields without ever waiting on I/O would keep the event loop in
-      // microtasks: let I/O (a client closing, health checks, other sessions) in now and then.
-      if (++count % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    let failure: unknown;
+    try {
+      for await (const response of untilAborted(responses, this.signal)) {
+        this.touch();
+        this.init.call?.responded();
+        yield { response: this.share(completeResponse(response, this.slot, this.firstId)) };
+        // A runtime that yields without ever waiting on I/O would keep the event loop in
+        // microtasks: let I/O (a client closing, health checks, other sessions) in now and then.
+        if (++count % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      runtime?.end(failure);
     }
   }
 
@@ -214,7 +226,9 @@ export class Session {
         ? state.prepare(request)
         : { request, hidden: NOTHING_HIDDEN };
       try {
-        const raw = await untilAbortedPromise(model.predict(step, this.context(request.id)), this.signal);
+        const run = (runtime?: RuntimeCall) =>
+          untilAbortedPromise(model.predict(step, this.context(request.id, runtime)), this.signal);
+        const raw = await (this.init.call ? this.init.call.runtime('predict', run) : run());
         const response = completeResponse(raw, this.slot, request.id);
         this.touch();
         this.init.call?.responded();
@@ -240,8 +254,13 @@ export class Session {
     return response;
   }
 
-  private context(requestId: string | undefined): InferenceContext {
-    return { signal: this.signal, headers: this.init.headers, requestId: requestId ?? this.init.requestId };
+  private context(requestId: string | undefined, runtime?: RuntimeCall): InferenceContext {
+    const context = {
+      signal: this.signal,
+      headers: this.init.headers,
+      requestId: requestId ?? this.init.requestId,
+    };
+    return runtime?.traceparent ? { ...context, traceparent: runtime.traceparent } : context;
   }
 
   /** Restarts the idle clock: a request came in or a response went out. */

@@ -5,7 +5,7 @@ import { getJson, postJson, type RunningServer, startTestServer } from './helper
 describe('REST error table', () => {
   let running: RunningServer;
   beforeAll(async () => {
-    running = await startTestServer({ http_max_request_size: 2048 });
+    running = await startTestServer({ http_max_request_size: 4096, http_max_json_request_size: 2048 });
   });
   afterAll(() => running.stop());
 
@@ -123,11 +123,41 @@ describe('REST error table', () => {
     expect(errorOf(body)).toMatch(/does not implement predict; it serves streaming only/);
   });
 
-  test('body over http_max_request_size: 413 naming the setting', async () => {
+  test('a JSON body over http_max_json_request_size: 413 naming the setting', async () => {
     const big = { inputs: [{ name: 'x', shape: [1000], datatype: 'FP32', data: new Array(1000).fill(1.5) }] };
     const { status, body } = await infer('sum', big);
     expect(status).toBe(413);
-    expect(errorOf(body)).toMatch(/exceeds the limit of 2048 bytes \(setting http_max_request_size\)/);
+    expect(errorOf(body)).toMatch(/exceeds the limit of 2048 bytes \(setting http_max_json_request_size\)/);
+  });
+
+  test('a binary-extension body over http_max_request_size, and a chunked one: 413, never a reset', async () => {
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'x', shape: [2000], datatype: 'FP32', parameters: { binary_data_size: 8000 } }],
+      }),
+    );
+    const body = Buffer.concat([header, Buffer.alloc(8000)]);
+    const sized = await fetch(`${running.url}/v2/models/sum/infer`, {
+      method: 'POST',
+      headers: { 'inference-header-content-length': String(header.byteLength) },
+      body,
+    });
+    expect(sized.status).toBe(413);
+    expect(((await sized.json()) as { error: string }).error).toMatch(/\(setting http_max_request_size\)/);
+    // No Content-Length: the limit is found while reading, and still answered with a status.
+    const chunked = await fetch(`${running.url}/v2/models/sum/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 64; i++) controller.enqueue(new Uint8Array(1024).fill(32));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as { error: string }).error).toMatch(/http_max_json_request_size/);
   });
 
   test('unknown Content-Encoding: 415', async () => {

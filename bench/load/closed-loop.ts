@@ -15,6 +15,8 @@ export interface ClosedLoopOptions {
   durationMs: number;
   /** One operation of worker `worker`; should not throw (a throw counts as an error). */
   op: (worker: number) => Promise<OpOutcome>;
+  /** Called when the measured window opens and when it closes (e.g. to read a process's CPU time). */
+  onWindow?: (phase: 'start' | 'end') => void;
 }
 
 /** What a closed-loop run measured (after warm-up). */
@@ -44,6 +46,20 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     latencies: [],
     firstMessageLatencies: [],
   };
+  // The window's hooks: each called once, in order, the end at the latest when the loop returns.
+  let phase: 'before' | 'open' | 'closed' = 'before';
+  const open = () => {
+    if (phase !== 'before') return;
+    phase = 'open';
+    options.onWindow?.('start');
+  };
+  const close = () => {
+    if (phase !== 'open') return;
+    phase = 'closed';
+    options.onWindow?.('end');
+  };
+  const opened = setTimeout(open, options.warmupMs);
+  const closed = setTimeout(close, options.warmupMs + options.durationMs);
   const worker = async (id: number) => {
     while (performance.now() < deadline) {
       const begun = performance.now();
@@ -70,5 +86,8 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)));
+  clearTimeout(opened);
+  clearTimeout(closed);
+  close();
   return result;
 }

@@ -17,13 +17,14 @@ export function grpcUnaryRows(
   withBaseline = true,
 ): Promise<Measurement[]> {
   const spec = { ...key, unit: 'req/s', model: request.model_name, withBaseline };
-  return grpcRows(context, spec, async (client, concurrency, rowKey) => {
+  return grpcRows(context, spec, async (client, concurrency, rowKey, onWindow) => {
     const { config } = context;
     const result = await runClosedLoop({
       concurrency,
       warmupMs: config.warmupMs,
       durationMs: config.durationMs,
       op: unaryOp(client, request),
+      onWindow,
     });
     return fromClosedLoop(rowKey, 'req/s', result);
   });

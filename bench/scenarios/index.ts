@@ -1,4 +1,5 @@
 import type { Scenario } from '../context.js';
+import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
 import { heldGrpc, heldSse } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
@@ -13,8 +14,10 @@ export const SCENARIOS: readonly Scenario[] = [
   restInferWrk,
   grpcInferTyped,
   grpcInferRaw,
+  grpcInferH2load,
   sseGenerateStream,
   grpcStreamPerRequest,
+  grpcStream6H2load,
   grpcLongLivedStream,
   onnxModels,
   largeTensors,

@@ -53,13 +53,14 @@ export const grpcStreamPerRequest: Scenario = {
       unit: 'streams/s',
       model: 'stream6',
     };
-    return grpcRows(context, spec, async (client, concurrency, key) => {
+    return grpcRows(context, spec, async (client, concurrency, key, onWindow) => {
       const { config } = context;
       const result = await runClosedLoop({
         concurrency,
         warmupMs: config.warmupMs,
         durationMs: config.durationMs,
         op: streamPerRequestOp(client, typedRequest('stream6'), EVENTS),
+        onWindow,
       });
       return fromClosedLoop(key, 'streams/s', result);
     });
@@ -79,7 +80,7 @@ export const grpcLongLivedStream: Scenario = {
       unit: 'msg/s',
       model: 'stream6',
     };
-    return grpcRows(context, spec, async (client, concurrency, key) => {
+    return grpcRows(context, spec, async (client, concurrency, key, onWindow) => {
       const { config } = context;
       const streams = longLivedStreams(client, typedRequest('stream6'), EVENTS);
       try {
@@ -88,6 +89,7 @@ export const grpcLongLivedStream: Scenario = {
           warmupMs: config.warmupMs,
           durationMs: config.durationMs,
           op: streams.op,
+          onWindow,
         });
         const measured = fromClosedLoop(key, 'msg/s', result);
         // The headline is messages per second; requests per second stays in `extra`.

@@ -16,6 +16,7 @@ import type {
   ProtoParameters,
   ProtoTensor,
 } from './proto-types.js';
+import { DECODED } from './codec/wire-request.js';
 import { dataToRaw, rawToData } from './raw-contents.js';
 import { contentsToData, dataToContents } from './tensor-contents.js';
 
@@ -33,10 +34,25 @@ export interface DecodedRequest {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MAX = 9223372036854775807n;
 
-/** Reads a `ModelInferRequest`; typed or raw contents become the core's tensor data. */
+/**
+ * Reads a `ModelInferRequest`; typed or raw contents become the core's tensor data. A message
+ * from the wire codec carries its body already decoded (see `codec/wire-request.ts`); a plain
+ * proto-loader-shaped object is converted here.
+ */
 export function requestFromProto(message: ProtoInferRequest): DecodedRequest {
+  const decoded = message[DECODED];
+  if (decoded?.malformed) throw decoded.malformed;
   const name = message.model_name ?? '';
   if (name === '') throw new InvalidInputError('model_name is required');
+  if (decoded) {
+    // Decoded from the wire by the codec: the body is built, or holds the first problem.
+    if (decoded.error !== undefined) throw decoded.error;
+    return {
+      ref: { name, version: message.model_version || undefined },
+      body: decoded.body,
+      raw: decoded.raw,
+    };
+  }
   const inputs = message.inputs ?? [];
   const rawContents = message.raw_input_contents ?? [];
   const raw = rawContents.length > 0;

@@ -31,7 +31,16 @@ export function startCall(
     deadline: Number.isFinite(at) ? at : undefined,
   });
   grpcCall.once('cancelled', () => call.clientGone());
+  handled.add(grpcCall.metadata);
   return call;
+}
+
+/** Metadata of the calls whose handler started the core's call (see `startCall`). */
+const handled = new WeakSet<Metadata>();
+
+/** Whether the handler of the call that received `metadata` started the core's call itself. */
+export function startedByHandler(metadata: Metadata): boolean {
+  return handled.has(metadata);
 }
 
 /** Text metadata as a header record (names are lower-case on the wire already); `-bin` entries are left out. */

@@ -9,14 +9,18 @@ import { accessInterceptor } from './access-interceptor.js';
 import { routeGrpcLogs } from './grpc-logging.js';
 import { healthService } from './health-service.js';
 import { mlserverStreamHandler } from './mlserver-stream.js';
+import { observeInterceptor } from './observe-interceptor.js';
 import { loadService, type ServiceName, type StreamFlavour } from './protos.js';
 import { addReflection } from './reflection.js';
 import { repositoryRpcs } from './repository-rpcs.js';
 import { tritonStreamHandler } from './triton-stream.js';
 import { type GrpcHandlerOptions, unaryHandlers } from './unary-handlers.js';
 
-/** Message size limit (both directions) when `grpc_max_message_length` is null: 256 MiB. */
-export const DEFAULT_GRPC_MAX_MESSAGE_LENGTH = 256 * 1024 * 1024;
+/**
+ * Message size limit (both directions) when `grpc_max_message_length` is null: 96 MiB, room for
+ * a 64 MiB tensor (the default `max_tensor_bytes`) and its framing.
+ */
+export const DEFAULT_GRPC_MAX_MESSAGE_LENGTH = 96 * 1024 * 1024;
 
 /** What a gRPC listener needs. */
 export interface GrpcListenerOptions extends GrpcHandlerOptions {
@@ -72,7 +76,8 @@ export class GrpcListener {
       'grpc.max_receive_message_length': options.maxMessageLength,
       'grpc.max_send_message_length': options.maxMessageLength,
       ...connectionOptions(options.connections),
-      interceptors: [accessInterceptor(options.access)],
+      // The first is innermost: observation sees the calls the access check refuses.
+      interceptors: [observeInterceptor(options.dataplane), accessInterceptor(options.access)],
     });
     const inference = loadService('inference.GRPCInferenceService');
     const unaries = unaryHandlers(options, flavour);

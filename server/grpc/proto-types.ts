@@ -1,3 +1,5 @@
+import type { DECODED, DecodedPayload } from './codec/wire-request.js';
+
 /**
  * The proto messages as `@grpc/proto-loader` hands them over (keepCase, longs as decimal
  * strings, bytes as Buffers, oneofs named). Only `grpc/` sees these shapes.
@@ -16,15 +18,18 @@ export interface ProtoInferParameter {
 /** A parameter map. */
 export type ProtoParameters = Record<string, ProtoInferParameter>;
 
-/** `InferTensorContents`: the elements in the field of their datatype. */
+/**
+ * `InferTensorContents`: the elements in the field of their datatype. From proto-loader they are
+ * lists; towards the wire codec numeric fields may also be typed arrays (see `dataToContents`).
+ */
 export interface ProtoTensorContents {
   bool_contents?: boolean[];
-  int_contents?: number[];
-  int64_contents?: (string | number)[];
-  uint_contents?: number[];
-  uint64_contents?: (string | number)[];
-  fp32_contents?: number[];
-  fp64_contents?: number[];
+  int_contents?: ArrayLike<number>;
+  int64_contents?: ArrayLike<string | number | bigint>;
+  uint_contents?: ArrayLike<number>;
+  uint64_contents?: ArrayLike<string | number | bigint>;
+  fp32_contents?: ArrayLike<number>;
+  fp64_contents?: ArrayLike<number>;
   bytes_contents?: Uint8Array[];
 }
 
@@ -37,8 +42,12 @@ export interface ProtoTensor {
   contents?: ProtoTensorContents | null;
 }
 
-/** `ModelInferRequest`. */
+/**
+ * `ModelInferRequest`. From the wire codec (`codec/infer-request-decoder.ts`) only `model_name`,
+ * `model_version` and `id` are set, and the decoded body is under `DECODED`.
+ */
 export interface ProtoInferRequest {
+  [DECODED]?: DecodedPayload;
   model_name?: string;
   model_version?: string;
   id?: string;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { GrpcObject, ServiceDefinition } from '@grpc/grpc-js';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
+import { withWireCodec } from './codec/hot-methods.js';
 
 /** Which `ModelStreamInfer` a listener speaks. */
 export type StreamFlavour = 'mlserver' | 'triton';
@@ -38,8 +39,16 @@ export const SERVICE_FILES = {
 /** A service this server implements, by its full name. */
 export type ServiceName = keyof typeof SERVICE_FILES;
 
-/** Loads one service's definition (method paths, serializers) from its proto file. */
+/**
+ * Loads one service's definition (method paths, serializers) from its proto file; the inference
+ * hot paths read and write the wire themselves (`codec/`), the rest through proto-loader.
+ */
 export function loadService(name: ServiceName): ServiceDefinition {
+  return withWireCodec(loadProtoLoaderService(name));
+}
+
+/** One service's definition exactly as proto-loader makes it (no wire codec): for comparisons. */
+export function loadProtoLoaderService(name: ServiceName): ServiceDefinition {
   const root = loadPackageDefinition(loadSync(SERVICE_FILES[name], LOADER_OPTIONS));
   let node: unknown = root;
   for (const part of name.split('.')) node = (node as GrpcObject)[part];

@@ -82,7 +82,11 @@ function checkRange(label: string, datatype: Datatype, values: number[], min: nu
   }
 }
 
-/** Writes a response tensor's data (list or typed array) into its typed contents field. */
+/**
+ * Writes a response tensor's data (list or typed array) into its typed contents field. A typed
+ * array of numbers (or, for 64-bit datatypes, of bigints) is handed on as it is: the wire codec
+ * applies the same conversion per element that a list would get here, without the copy.
+ */
 export function dataToContents(label: string, datatype: Datatype, data: TensorData): ProtoTensorContents {
   const field = CONTENTS_FIELD[datatype];
   if (!field) throw new InternalError(`${label}: ${datatype} can only be sent as raw contents`);
@@ -94,8 +98,11 @@ export function dataToContents(label: string, datatype: Datatype, data: TensorDa
       return { bytes_contents: Array.from(flat, bytesOf) };
     case 'INT64':
     case 'UINT64':
+      if (flat instanceof BigInt64Array || flat instanceof BigUint64Array) return { [field]: flat };
       return { [field]: Array.from(flat, int64String) };
     default:
+      if (ArrayBuffer.isView(flat) && !(flat instanceof BigInt64Array || flat instanceof BigUint64Array))
+        return { [field]: flat };
       return { [field]: Array.from(flat, Number) };
   }
 }

@@ -1,6 +1,7 @@
 import compression from 'compression';
 import express, { type Express } from 'express';
 import type { AccessControl } from '../access.js';
+import { jsonLimits } from '../settings/json-limits.js';
 import type { DataPlane } from '../dataplane.js';
 import type { Logger } from '../logger.js';
 import type { ModelConfigs } from '../model-config.js';
@@ -8,6 +9,7 @@ import type { RepositoryHandlers } from '../repository-handlers.js';
 import type { ServerSettings } from '../settings/server-settings.js';
 import type { InferenceStatistics } from '../statistics.js';
 import { accessMiddleware } from './access-middleware.js';
+import { observeRequests } from './client-call.js';
 import { corsMiddleware } from './cors.js';
 import { addDocsRoutes } from './docs-routes.js';
 import { drainMiddleware } from './drain-middleware.js';
@@ -38,6 +40,7 @@ export function createRestApp(options: RestAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(observeRequests(options.dataplane));
   app.use(drainMiddleware(options.draining));
   if (settings.cors_settings) app.use(corsMiddleware(settings.cors_settings));
   if (settings.gzip_enabled) {
@@ -54,7 +57,11 @@ export function createRestApp(options: RestAppOptions): Express {
   addInferenceRoutes(router, {
     dataplane: options.dataplane,
     logger,
-    bodyLimit: settings.http_max_request_size,
+    bodyLimits: {
+      json: { bytes: settings.http_max_json_request_size, setting: 'http_max_json_request_size' },
+      binary: { bytes: settings.http_max_request_size, setting: 'http_max_request_size' },
+    },
+    json: jsonLimits(settings),
   });
   router.use('/v2/repository', express.json({ limit: '1mb', type: () => true, strict: false }));
   addRepositoryRoutes(router, options.repository);

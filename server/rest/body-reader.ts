@@ -14,16 +14,36 @@ import {
  * laid out so that offset `alignAt` falls on an 8-byte boundary: the binary tensors after a JSON
  * header of that length can then be viewed as typed arrays without another copy.
  */
-export async function readBody(req: IncomingMessage, limit: number, alignAt = 0): Promise<Buffer> {
+export async function readBody(
+  req: IncomingMessage,
+  limit: BodyLimit,
+  alignAt = 0,
+  /** Called with the bytes about to be held (all at once when the length is known); may throw to refuse. */
+  hold: (bytes: number) => void = () => undefined,
+): Promise<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   const stream = decoded(req, encoding);
   const declared = encoding === 'identity' ? Number(req.headers['content-length']) : Number.NaN;
-  if (declared > limit) {
+  if (declared > limit.bytes) {
     req.resume();
     throw tooLarge(limit);
   }
-  if (Number.isInteger(declared)) return readInto(stream, declared, (8 - (alignAt % 8)) % 8);
-  return readChunks(stream, limit, encoding);
+  if (Number.isInteger(declared)) {
+    try {
+      hold(declared);
+    } catch (err) {
+      req.resume();
+      throw err;
+    }
+    return readInto(stream, declared, (8 - (alignAt % 8)) % 8);
+  }
+  return readChunks(req, stream, limit, encoding, hold);
+}
+
+/** A body size limit and the setting that sets it (named in the 413). */
+export interface BodyLimit {
+  bytes: number;
+  setting: string;
 }
 
 function decoded(req: IncomingMessage, encoding: string): Readable {
@@ -80,28 +100,64 @@ function readInto(stream: Readable, length: number, padding: number): Promise<Bu
   });
 }
 
-async function readChunks(stream: Readable, limit: number, encoding: string): Promise<Buffer> {
+/**
+ * Reads a body of unknown length (chunked, or compressed) chunk by chunk, holding each against
+ * the budget. Past the limit it answers 413 at once and lets the rest of the body drain unread,
+ * so the client gets the status rather than a reset connection.
+ */
+function readChunks(
+  req: IncomingMessage,
+  stream: Readable,
+  limit: BodyLimit,
+  encoding: string,
+  hold: (bytes: number) => void,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  try {
-    for await (const chunk of stream) {
-      total += (chunk as Buffer).byteLength;
-      if (total > limit) {
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      chunks.length = 0;
+      stream.off('data', onData);
+      // Keep reading, keep nothing: the rest of the body drains and the connection stays usable.
+      // A decompressor is stopped (a small body may inflate without end); the raw body drains.
+      if (stream !== req) {
+        req.unpipe(stream as unknown as NodeJS.WritableStream);
         stream.destroy();
-        throw tooLarge(limit);
+      } else stream.on('data', () => undefined);
+      req.resume();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > limit.bytes) {
+        fail(tooLarge(limit));
+        return;
       }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof PayloadTooLargeError) throw err;
-    if (isDecompressionError(err)) {
-      throw new InvalidInputError(
-        `request body is not valid ${encoding} data (Content-Encoding: ${encoding}): ${(err as Error).message}`,
-      );
-    }
-    throw new CancelledError('client aborted the request body', { cause: err });
-  }
-  return Buffer.concat(chunks, total);
+      try {
+        hold(chunk.byteLength);
+      } catch (err) {
+        fail(err as Error);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    stream.on('data', onData);
+    stream.once('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, total));
+    });
+    stream.once('error', (err: Error) => {
+      if (isDecompressionError(err)) {
+        fail(
+          new InvalidInputError(
+            `request body is not valid ${encoding} data (Content-Encoding: ${encoding}): ${err.message}`,
+          ),
+        );
+      } else fail(new CancelledError('client aborted the request body', { cause: err }));
+    });
+  });
 }
 
 /** zlib's errors: `Z_*` codes for gzip/deflate, `ERR_*` codes with a negative errno for brotli. */
@@ -110,8 +166,8 @@ function isDecompressionError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('Z_') || (code.startsWith('ERR_') && (errno ?? 0) < 0));
 }
 
-function tooLarge(limit: number): PayloadTooLargeError {
+function tooLarge(limit: BodyLimit): PayloadTooLargeError {
   return new PayloadTooLargeError(
-    `request body exceeds the limit of ${limit} bytes (setting http_max_request_size)`,
+    `request body exceeds the limit of ${limit.bytes} bytes (setting ${limit.setting})`,
   );
 }

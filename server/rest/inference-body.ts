@@ -1,42 +1,60 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataPlane, ModelRef } from '../dataplane.js';
-import { readBody } from './body-reader.js';
 import {
   HEADER_LENGTH,
   parseBinaryRequest,
-  parseJson,
   parseRawRequest,
   readHeaderLength,
 } from '../wire/binary-extension.js';
+import { type JsonRequestOptions, readJsonRequestBody } from '../wire/json-request.js';
+import { type BodyLimit, readBody } from './body-reader.js';
+
+/** The body limits of the inference routes: JSON bodies, and Triton's binary extension. */
+export interface InferenceBodyLimits {
+  json: BodyLimit;
+  binary: BodyLimit;
+}
 
 /**
  * Reads inference bodies as bytes, whatever the content type (JSON, Triton's binary extension,
- * `application/octet-stream`), inflating gzip/deflate/br, up to `limit` bytes; the binary part
- * after a JSON header starts 8-byte aligned so tensors are viewed, not copied.
+ * `application/octet-stream`), inflating gzip/deflate/br, up to the limit of their kind; the
+ * binary part after a JSON header starts 8-byte aligned so tensors are viewed, not copied. The
+ * bytes held count against the server's `max_inflight_bytes` until the response is over.
  */
-export function inferenceBodyReader(limit: number) {
-  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]) ?? 0;
-    req.body = await readBody(req, limit, headerLength);
+export function inferenceBodyReader(limits: InferenceBodyLimits, dataplane: DataPlane) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]);
+    const reservation = dataplane.reserveBytes(0);
+    res.once('close', reservation.release);
+    req.body = await readBody(
+      req,
+      headerLength === undefined ? limits.json : limits.binary,
+      headerLength ?? 0,
+      reservation.grow,
+    );
     next();
   };
 }
 
 /**
- * Decodes an inference request body: plain JSON, or the binary extension when the
- * `Inference-Header-Content-Length` header is present (0: the raw single-input form).
+ * Decodes an inference request body: JSON (the bounded decoder: tensors straight into typed
+ * arrays, sizes checked before they are built, nesting bounded), or the binary extension when
+ * the `Inference-Header-Content-Length` header is present (0: the raw single-input form).
  */
 export async function decodeInferenceBody(
   req: Request,
   dataplane: DataPlane,
   ref: ModelRef,
+  json: JsonRequestOptions,
 ): Promise<unknown> {
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]);
   if (headerLength === undefined) {
     if (body.byteLength === 0) return undefined;
-    return parseJson(body, 'request body');
+    return readJsonRequestBody(body, json);
   }
   if (headerLength === 0) return parseRawRequest(body, await dataplane.modelMetadata(ref));
-  return parseBinaryRequest(body, headerLength);
+  return parseBinaryRequest(body, headerLength, (bytes, what) =>
+    readJsonRequestBody(bytes, { ...json, what }),
+  );
 }

@@ -1,11 +1,13 @@
 import type { Request, Response, Router } from 'express';
+import type { Transport } from '../call.js';
 import type { DataPlane, ModelRef } from '../dataplane.js';
 import { InferenceServerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { takeResponseHeaders } from '../response-headers.js';
 import type { InferenceRequest } from '../types.js';
 import { binaryOutputSelector, encodeBinaryResponse, HEADER_LENGTH } from '../wire/binary-extension.js';
-import { decodeInferenceBody, inferenceBodyReader } from './inference-body.js';
+import { decodeInferenceBody, type InferenceBodyLimits, inferenceBodyReader } from './inference-body.js';
+import type { JsonRequestOptions } from '../wire/json-request.js';
 import { toJsonResponse } from '../wire/json-response.js';
 import { startCall } from './client-call.js';
 import { SseWriter } from './sse-writer.js';
@@ -25,7 +27,9 @@ export function modelRef(req: Request): ModelRef {
 export interface InferenceRouteOptions {
   dataplane: DataPlane;
   logger: Logger;
-  bodyLimit: number;
+  bodyLimits: InferenceBodyLimits;
+  /** Limits of JSON tensor decoding. */
+  json: JsonRequestOptions;
 }
 
 /**
@@ -35,9 +39,25 @@ export interface InferenceRouteOptions {
 export function addInferenceRoutes(router: Router, options: InferenceRouteOptions): void {
   const { dataplane, logger } = options;
 
+  /**
+   * The request's body decoded; a body that cannot be decoded still counts as a failed call of
+   * the model it addressed (metrics, access log), then goes on to the error handler.
+   */
+  const readRequest = async (req: Request, res: Response, ref: ModelRef, transport: Transport) => {
+    try {
+      return await decodeInferenceBody(req, dataplane, ref, options.json);
+    } catch (err) {
+      const call = startCall(dataplane, transport, req, res, undefined);
+      call.model = ref;
+      call.kind = transport === 'sse' ? 'session' : 'unary';
+      call.failed(InferenceServerError.from(err));
+      throw err;
+    }
+  };
+
   const unary = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
-    const body = await decodeInferenceBody(req, dataplane, ref);
+    const body = await readRequest(req, res, ref, 'rest');
     const call = startCall(dataplane, 'rest', req, res, bodyId(body));
     const result = await dataplane.infer(ref, body, call);
     const { response, headers } = takeResponseHeaders(result);
@@ -59,7 +79,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
 
   const streaming = async (req: Request, res: Response): Promise<void> => {
     const ref = modelRef(req);
-    const body = await decodeInferenceBody(req, dataplane, ref);
+    const body = await readRequest(req, res, ref, 'sse');
     const call = startCall(dataplane, 'sse', req, res, bodyId(body));
     // Unknown model, model not ready, an invalid request and a failure before the first response
     // are answered with a status; the first response's headers become the stream's HTTP headers.
@@ -113,7 +133,7 @@ export function addInferenceRoutes(router: Router, options: InferenceRouteOption
     }
   };
 
-  const readBody = inferenceBodyReader(options.bodyLimit);
+  const readBody = inferenceBodyReader(options.bodyLimits, dataplane);
   router.post(modelPaths('/infer'), readBody, unary);
   router.post(modelPaths('/generate'), readBody, unary);
   router.post(modelPaths('/infer_stream'), readBody, streaming);

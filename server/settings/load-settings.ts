@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tlsSettingsProblems } from '../tls-options.js';
 import { type ServerSettings, serverSettingsFromEnv, serverSettingsValidator } from './server-settings.js';
+import { validateLoggingConfig } from './observability-settings.js';
+import { deepFreeze } from './schema-validator.js';
 import { SettingsError } from './settings-error.js';
 
 /**
@@ -9,6 +11,8 @@ import { SettingsError } from './settings-error.js';
  * environment variables (file values win, as in MLServer), validates and freezes the result.
  * `model_repository_root` and the TLS files come back absolute, relative to `folder`; the TLS
  * files are checked (readable, usable PEM) here, so a bad one is a settings error (exit code 2).
+ * A `logging_settings` path (relative to `folder`) is read and validated here too: it comes back
+ * as the config it holds.
  */
 export async function loadServerSettings(
   folder: string,
@@ -21,8 +25,18 @@ export async function loadServerSettings(
   const source = fromFile ? file : 'settings (environment)';
   const settings = serverSettingsValidator.validate(merged, source);
   const inFolder = (file: string | null) => (file === null ? null : path.resolve(folder, file));
+  const logging = settings.logging_settings;
   const resolved = Object.freeze({
     ...settings,
+    logging_settings:
+      typeof logging === 'string'
+        ? deepFreeze(
+            validateLoggingConfig(
+              await readJsonFile(path.resolve(folder, logging)),
+              path.resolve(folder, logging),
+            ),
+          )
+        : logging,
     model_repository_root: path.resolve(folder, settings.model_repository_root),
     tls_cert_file: inFolder(settings.tls_cert_file),
     tls_key_file: inFolder(settings.tls_key_file),

@@ -31,6 +31,8 @@ export interface ModelSettings {
   max_batch_size: number;
   max_batch_time: number;
   cache_enabled: boolean;
+  /** mlserver-ts: seconds a unary inference of this model may take (null: the server's `inference_timeout`). */
+  inference_timeout: number | null;
   /** mlserver-ts: whether requests are held to the declared `inputs` (default true). */
   strict_inputs: boolean;
   /** mlserver-ts: stream sessions and sequences (server-held state, defaults, binary frames, limits). */
@@ -74,6 +76,7 @@ export const modelSettingsSchema: SchemaObject = {
     max_batch_time: { type: 'number', minimum: 0, default: 0 },
     cache_enabled: { type: 'boolean', default: false },
     strict_inputs: { type: 'boolean', default: true },
+    inference_timeout: { type: ['number', 'null'], exclusiveMinimum: 0, default: null },
     session: sessionSettingsSchema,
     parameters: {
       type: 'object',

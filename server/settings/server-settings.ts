@@ -1,6 +1,7 @@
 import type { SchemaObject } from 'ajv';
 import { readEnvFields, type SchemaType } from './env-values.js';
 import { compileSettingsValidator, type UnbuiltFeature } from './schema-validator.js';
+import { type ObservabilitySettings, observabilitySettingsProperties } from './observability-settings.js';
 import {
   type AccessSettings,
   type ConnectionSettings,
@@ -22,7 +23,7 @@ export interface CorsSettings {
  * The server's settings (`settings.json`), after defaults and environment overrides. Connection
  * limits, access control, TLS and the model-files scope are in `security-settings.ts`.
  */
-export interface ServerSettings extends ConnectionSettings, AccessSettings {
+export interface ServerSettings extends ConnectionSettings, AccessSettings, ObservabilitySettings {
   debug: boolean;
   parallel_workers: number;
   parallel_workers_timeout: number;
@@ -50,21 +51,25 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings {
   metrics_rest_server_prefix: string;
   metrics_dir: string | null;
   use_structured_logging: boolean;
-  logging_settings: string | Record<string, unknown> | null;
   kafka_enabled: boolean;
   kafka_servers: string;
   kafka_topic_input: string;
   kafka_topic_output: string;
-  tracing_server: string | null;
   cache_enabled: boolean;
   cache_size: number;
   gzip_enabled: boolean;
-  /** mlserver-ts: largest accepted REST request body, in bytes. */
+  /** mlserver-ts: largest accepted REST request body in Triton's binary extension, in bytes. */
   http_max_request_size: number;
+  /** mlserver-ts: largest accepted JSON REST request body, in bytes (JSON tensors take 2-10× their binary size). */
+  http_max_json_request_size: number;
+  /** mlserver-ts: bytes of request bodies the server holds at once; more get 429. Null: no limit. */
+  max_inflight_bytes: number | null;
   /** mlserver-ts: seconds in-flight requests and streams get to finish on SIGTERM/SIGINT. */
   shutdown_grace_period: number;
   /** mlserver-ts: inference calls (unary or streaming) that may run at once; more get 429. Null: no limit. */
   max_inflight_requests: number | null;
+  /** mlserver-ts: seconds a unary inference may take before the client gets 504 and the runtime's signal fires; null: no limit. */
+  inference_timeout: number | null;
   /** mlserver-ts: largest decoded size of one input tensor of a request, in bytes (413 beyond). */
   max_tensor_bytes: number;
   /** mlserver-ts: largest decoded size of all input tensors of one request together, in bytes. */
@@ -137,12 +142,10 @@ export const serverSettingsSchema: SchemaObject = {
     metrics_rest_server_prefix: { type: 'string', default: 'rest_server' },
     metrics_dir: { type: ['string', 'null'], default: null },
     use_structured_logging: { type: 'boolean', default: false },
-    logging_settings: { type: ['string', 'object', 'null'], default: null },
     kafka_enabled: { type: 'boolean', default: false },
     kafka_servers: { type: 'string', default: 'localhost:9092' },
     kafka_topic_input: { type: 'string', default: 'mlserver-input' },
     kafka_topic_output: { type: 'string', default: 'mlserver-output' },
-    tracing_server: { type: ['string', 'null'], default: null },
     cache_enabled: { type: 'boolean', default: false },
     cache_size: { type: 'integer', minimum: 0, default: 100 },
     gzip_enabled: { type: 'boolean', default: false },
@@ -150,11 +153,19 @@ export const serverSettingsSchema: SchemaObject = {
       type: 'integer',
       minimum: 1,
       maximum: 512 * 1024 * 1024,
-      default: 256 * 1024 * 1024,
+      default: 128 * 1024 * 1024,
     },
+    http_max_json_request_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 512 * 1024 * 1024,
+      default: 64 * 1024 * 1024,
+    },
+    max_inflight_bytes: { type: ['integer', 'null'], minimum: 1, default: 512 * 1024 * 1024 },
     shutdown_grace_period: { type: 'number', minimum: 0, default: 30 },
     ready_requires_all_models: { type: 'boolean', default: true },
     model_load_timeout: { type: 'number', exclusiveMinimum: 0, default: 180 },
+    inference_timeout: { type: ['number', 'null'], exclusiveMinimum: 0, default: null },
     max_tensor_bytes: { type: 'integer', minimum: 1, default: 64 * 1024 * 1024 },
     max_request_tensor_bytes: { type: 'integer', minimum: 1, default: 256 * 1024 * 1024 },
     max_sessions: { type: ['integer', 'null'], minimum: 1, default: 10000 },
@@ -164,6 +175,7 @@ export const serverSettingsSchema: SchemaObject = {
     static_examples: { type: 'boolean', default: true },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
     ...securitySettingsProperties,
+    ...observabilitySettingsProperties,
   },
 };
 
@@ -178,9 +190,7 @@ export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
   { field: 'model_repository_implementation', off: [null], why: 'only the file-system repository exists' },
   { field: 'model_repository_implementation_args', off: [{}], why: 'only the file-system repository exists' },
   { field: 'metrics_dir', off: [null], why: 'metrics are kept in one process' },
-  { field: 'logging_settings', off: [null], why: 'use debug and use_structured_logging' },
   { field: 'kafka_enabled', off: [false], why: 'there is no Kafka server' },
-  { field: 'tracing_server', off: [null], why: 'there is no tracing exporter' },
   { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
 ];
 

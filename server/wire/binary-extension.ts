@@ -18,13 +18,18 @@ export const HEADER_LENGTH = 'inference-header-content-length';
  * `parameters.binary_data_size` takes that many bytes, in order. Every framing error names what
  * does not add up.
  */
-export function parseBinaryRequest(body: Buffer, headerLength: number): Record<string, unknown> {
+export function parseBinaryRequest(
+  body: Buffer,
+  headerLength: number,
+  /** Decodes the JSON header (the bounded JSON decoder of `json-request.ts`). */
+  readHeader: (bytes: Uint8Array, what: string) => Record<string, unknown>,
+): Record<string, unknown> {
   if (headerLength > body.byteLength) {
     throw new InvalidInputError(
       `Inference-Header-Content-Length is ${headerLength} but the body holds only ${body.byteLength} bytes`,
     );
   }
-  const header = parseJson(body.subarray(0, headerLength), 'the JSON header of a binary request');
+  const header = readHeader(body.subarray(0, headerLength), 'the JSON header of a binary request');
   const inputs = header.inputs;
   if (!Array.isArray(inputs)) return header;
   let offset = headerLength;
@@ -161,15 +166,6 @@ export function readHeaderLength(value: string | string[] | undefined): number |
     );
   }
   return length;
-}
-
-/** Parses JSON bytes; an error names what was being read. */
-export function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
-  try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  } catch (err) {
-    throw new InvalidInputError(`${what} is not valid JSON: ${(err as Error).message}`);
-  }
 }
 
 function binarySize(input: unknown, label: string): number | undefined {

@@ -23,6 +23,13 @@ describe('bench arguments', () => {
     expect(custom.protosDir).toBe('/p');
   });
 
+  it('takes another build to run side by side with --compare', () => {
+    expect(parseArgs([], '/repo').compare).toBeUndefined();
+    expect(parseArgs(['--compare', '/main/dist/server/cli.js'], '/repo').compare).toBe(
+      '/main/dist/server/cli.js',
+    );
+  });
+
   it('selects scenarios whose id contains any --only part', () => {
     const config = parseArgs(['--only', 'grpc,held-sse'], '/repo');
     expect(selected(config, 'grpc-infer-raw')).toBe(true);

@@ -3,7 +3,7 @@ import { unavailable } from '../../bench/measurement.js';
 import { summarise } from '../../bench/summary.js';
 import { formatNumber, formatTable, tableCells } from '../../bench/table.js';
 
-function measured(id: string, side: 'server' | 'baseline', concurrency: number, value: number): Measurement {
+function measured(id: string, side: Measurement['side'], concurrency: number, value: number): Measurement {
   return {
     id,
     label: id,
@@ -60,6 +60,28 @@ describe('summarise', () => {
     expect(rows[0]!.ratio).toBeUndefined();
     expect(rows[0]!.meetsTarget).toBeUndefined();
     expect(tableCells(rows[0]!)).toContain('not available: no gRPC');
+  });
+
+  it('sets the other build beside this one with --compare, and shows its columns only then', () => {
+    const rows = summarise(
+      [
+        measured('rest', 'baseline', 1, 1000),
+        measured('rest', 'compare', 1, 800),
+        measured('rest', 'server', 1, 1200),
+      ],
+      targets,
+    );
+    expect(rows[0]!.ratio).toBeCloseTo(1.2);
+    expect(rows[0]!.compareRatio).toBeCloseTo(1.5);
+    expect(rows[0]!.compareBaselineRatio).toBeCloseTo(0.8);
+    const [header, , line] = formatTable(rows).split('\n');
+    expect(header).toContain('| ratio | compare | compare/baseline | server/compare | target |');
+    expect(line).toContain('| 1.20× | 800 | 0.80× | 1.50× |');
+    const plain = summarise(
+      [measured('rest', 'baseline', 1, 1000), measured('rest', 'server', 1, 700)],
+      targets,
+    );
+    expect(formatTable(plain)).not.toContain('compare');
   });
 
   it('judges a lower-is-better target on the server value alone', () => {

@@ -51,9 +51,9 @@ describe("Triton's statistics extension", () => {
     await call(h.triton, 'ModelInfer', { model_name: 'echo', inputs: [int32] });
     await call(h.mlserver, 'ModelInfer', { model_name: 'echo', inputs: [int32] });
     expect((await rest('/v2/models/echo/infer', { inputs: [{ ...int32, data: [1, 2] }] })).status).toBe(200);
-    // Shape and data disagree: refused after the model was found, so it counts as a failure.
+    // Not the declared datatype: refused after the model was found, so it counts as a failure.
     const bad = await rest('/v2/models/echo/infer', {
-      inputs: [{ name: 'a', datatype: 'INT32', shape: [3], data: [1] }],
+      inputs: [{ name: 'prompt', datatype: 'INT32', shape: [1], data: [1] }],
     });
     expect(bad.status).toBe(400);
     const after = await restStat('echo');
