@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { summariseLatencies } from '../stats.js';
 import { outputsKey, type Reference } from './speech-reference.js';
 
 /** One session's audio and what it must get back. */
@@ -20,12 +21,16 @@ export interface StepPlan {
   frameMs: number;
   /** Waits after every session is open, before the first frame (the server creates per-session state). */
   settle(): Promise<void>;
+  /** Told just before the first frame is sent and once every session has closed (e.g. to read CPU times). */
+  onWindow?(phase: 'start' | 'end'): void;
 }
 
 /** One result's timing: when its triggering frame was sent (ms from the step's start) and its latency. */
 export interface Sample {
   sentAt: number;
   latencyMs: number;
+  /** The response's `is_final` (a transcript), undefined for models without one. */
+  final?: boolean;
 }
 
 /** What a step measured. */
@@ -37,8 +42,13 @@ export interface StepResult {
   firstError?: string;
   /** Frames sent in all. */
   frames: number;
-  /** Largest delay of a send behind its schedule (the load generator's own lateness), ms. */
-  sendLagMs: number;
+  /** The load generator's own lateness: how far its sends fell behind their schedule, ms (median and 99th percentile)… */
+  sendLagP50Ms: number;
+  sendLagP99Ms: number;
+  /** …and the largest. */
+  sendLagMaxMs: number;
+  /** Milliseconds from the first frame to the close of the last session. */
+  windowMs: number;
 }
 
 /** Ticks of the shared sender: every session's due frames go out on each tick. */
@@ -62,7 +72,17 @@ interface Live {
  * outputs; resolves when every session has closed.
  */
 export async function runStep(plan: StepPlan): Promise<StepResult> {
-  const result: StepResult = { sessions: plan.sessions, samples: [], errors: 0, frames: 0, sendLagMs: 0 };
+  const result: StepResult = {
+    sessions: plan.sessions,
+    samples: [],
+    errors: 0,
+    frames: 0,
+    sendLagP50Ms: Number.NaN,
+    sendLagP99Ms: Number.NaN,
+    sendLagMaxMs: Number.NaN,
+    windowMs: 0,
+  };
+  const lags: number[] = [];
   const fail = (why: string) => {
     result.errors++;
     result.firstError ??= why;
@@ -79,6 +99,7 @@ export async function runStep(plan: StepPlan): Promise<StepResult> {
     return result;
   }
   await plan.settle();
+  plan.onWindow?.('start');
   const start = performance.now();
   for (const session of live) listen(session, start, result, fail);
   await new Promise<void>((resolve) => {
@@ -89,7 +110,7 @@ export async function runStep(plan: StepPlan): Promise<StepResult> {
         const { frames } = session.script;
         while (session.next <= frames.length && session.offset + session.next * plan.frameMs <= now) {
           const due = session.offset + session.next * plan.frameMs;
-          result.sendLagMs = Math.max(result.sendLagMs, now - due);
+          lags.push(now - due);
           if (session.socket.readyState === WebSocket.OPEN) {
             // The frame after the last is the empty message that ends the input.
             session.socket.send(session.next < frames.length ? frames[session.next]! : Buffer.alloc(0));
@@ -107,6 +128,12 @@ export async function runStep(plan: StepPlan): Promise<StepResult> {
     }, TICK_MS);
   });
   await Promise.all(live.map((session) => session.closed));
+  result.windowMs = performance.now() - start;
+  plan.onWindow?.('end');
+  const lagSummary = summariseLatencies(lags);
+  result.sendLagP50Ms = lagSummary.p50;
+  result.sendLagP99Ms = lagSummary.p99;
+  result.sendLagMaxMs = lagSummary.max;
   for (const session of live) {
     const expected = session.script.reference?.responses.length ?? session.script.frames.length;
     if (session.received < expected) fail(`a session got ${session.received} of ${expected} responses`);
@@ -162,6 +189,12 @@ function listen(session: Live, start: number, result: StepResult, fail: (why: st
       fail(`response ${index} came before its frame ${trigger} was sent`);
       return;
     }
-    result.samples.push({ sentAt, latencyMs: now - sentAt });
+    // A response may carry several transcripts: it is a final one when any of them is.
+    const isFinal = message.outputs.find((o) => o.name === 'is_final')?.data;
+    result.samples.push({
+      sentAt,
+      latencyMs: now - sentAt,
+      ...(isFinal ? { final: isFinal.some((v) => v === true) } : {}),
+    });
   });
 }

@@ -6,6 +6,7 @@ import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
 import { restInferWrk } from './rest-infer-wrk.js';
+import { speechCapacity } from './speech-capacity.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
 /** Every scenario, in the order a run measures them. */
@@ -23,4 +24,5 @@ export const SCENARIOS: readonly Scenario[] = [
   largeTensors,
   heldSse,
   heldGrpc,
+  speechCapacity,
 ];
