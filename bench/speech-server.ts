@@ -109,7 +109,7 @@ export async function startSpeechServer(
     const status = server.models.find((m) => m.name === model.name);
     if (status?.state !== 'READY') {
       notReady[model.name] = status
-        ? `${model.name} ${status.state}${status.reason ? `: ${status.reason}` : ''}`
+        ? `${model.name} ${status.state}${status.reason ? `: ${status.reason.replace(/\s*\n\s*(- )?/g, '; ')}` : ''}`
         : `${model.name} is not in the repository index`;
     }
   }
