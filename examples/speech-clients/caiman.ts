@@ -9,23 +9,21 @@
  * Prints `partial <seconds sent>s: <text>` while streaming, `final <seconds sent>s: <text>` for
  * each utterance, and `transcript: <finals joined>` at the end.
  */
-import { parseArgs } from 'node:util';
 import { readPcm } from './audio-file.js';
+import { commandLine } from './command-line.js';
 import { endpoints } from './endpoints.js';
 import { streamAudio } from './ws-stream.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    model: { type: 'string', default: 'asr' },
-    'frame-ms': { type: 'string', default: '60' },
-    speed: { type: 'string', default: '1' },
-  },
+const USAGE = 'usage: caiman.ts <file.wav|file.raw> [--url URL] [--model asr] [--frame-ms 60] [--speed 1]';
+const { values, positionals } = commandLine(USAGE, {
+  url: { type: 'string' },
+  model: { type: 'string', default: 'asr' },
+  'frame-ms': { type: 'string', default: '60' },
+  speed: { type: 'string', default: '1' },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: caiman.ts <file.wav|file.raw> [--url URL] [--model asr] [--frame-ms 60] [--speed 1]');
+  console.error(USAGE);
   process.exit(2);
 }
 const { http } = endpoints(values);

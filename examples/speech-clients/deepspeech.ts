@@ -13,18 +13,19 @@
  * waited).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { commandLine } from './command-line.js';
 import { endpoints, streamUrl } from './endpoints.js';
 import { parseMessage } from './transcripts.js';
 import { openSocket, send } from './ws-stream.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { url: { type: 'string' }, model: { type: 'string', default: 'asr-wav' } },
+const USAGE = 'usage: deepspeech.ts <file.wav> [--url URL] [--model asr-wav]';
+const { values, positionals } = commandLine(USAGE, {
+  url: { type: 'string' },
+  model: { type: 'string', default: 'asr-wav' },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: deepspeech.ts <file.wav> [--url URL] [--model asr-wav]');
+  console.error(USAGE);
   process.exit(2);
 }
 const { http } = endpoints(values);

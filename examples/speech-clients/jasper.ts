@@ -20,29 +20,29 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { readPcm, wavFiles } from './audio-file.js';
+import { commandLine } from './command-line.js';
 import { endpoints } from './endpoints.js';
 import { inferenceClient, modelInfer, responseTranscripts, wavBatchRequest } from './grpc-inference.js';
 import { inferWavBatch } from './http-inference.js';
 import { streamOverHttp, streamOverMlserver, streamOverTriton } from './jasper-streaming.js';
 import type { Heard } from './transcripts.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    protocol: { type: 'string', default: 'grpc' },
-    'async-mode': { type: 'string', default: 'true' },
-    streaming: { type: 'string', default: 'true' },
-    'batch-size': { type: 'string', default: '1' },
-    model: { type: 'string', default: 'asr' },
-    url: { type: 'string' },
-    grpc: { type: 'string' },
-    triton: { type: 'string' },
-    'grpc-flavour': { type: 'string', default: 'mlserver' },
-    'chunk-ms': { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '4' },
-  },
+const USAGE = `usage: jasper.ts <folder of .wav files> [--protocol grpc|http] [--async-mode true|false]
+  [--streaming true|false] [--batch-size 1..8] [--model asr] [--url URL] [--grpc HOST:PORT]
+  [--grpc-flavour mlserver|triton] [--triton HOST:PORT] [--chunk-ms 1000] [--concurrency 4]`;
+const { values, positionals } = commandLine(USAGE, {
+  protocol: { type: 'string', default: 'grpc' },
+  'async-mode': { type: 'string', default: 'true' },
+  streaming: { type: 'string', default: 'true' },
+  'batch-size': { type: 'string', default: '1' },
+  model: { type: 'string', default: 'asr' },
+  url: { type: 'string' },
+  grpc: { type: 'string' },
+  triton: { type: 'string' },
+  'grpc-flavour': { type: 'string', default: 'mlserver' },
+  'chunk-ms': { type: 'string', default: '1000' },
+  concurrency: { type: 'string', default: '4' },
 });
 
 function fail(message: string): never {
@@ -50,8 +50,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const folder =
-  positionals[0] ?? fail('usage: jasper.ts <folder of .wav files> [options] (see the file header)');
+const folder = positionals[0] ?? fail(USAGE);
 const protocol = values.protocol!.toLowerCase();
 if (protocol !== 'grpc' && protocol !== 'http') fail('--protocol must be grpc or http');
 const asyncMode = values['async-mode'] !== 'false';

@@ -11,25 +11,24 @@
  * `transcript: <finals joined>`.
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { readPcm } from './audio-file.js';
+import { commandLine } from './command-line.js';
 import { endpoints } from './endpoints.js';
 import { follow } from './sse-follow.js';
 import { streamAudio } from './ws-stream.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    model: { type: 'string', default: 'asr' },
-    session: { type: 'string' },
-    'frame-ms': { type: 'string', default: '60' },
-    speed: { type: 'string', default: '1' },
-  },
+const USAGE =
+  'usage: riva.ts <file.wav|file.raw> [--url URL] [--model asr] [--session ID] [--frame-ms 60] [--speed 1]';
+const { values, positionals } = commandLine(USAGE, {
+  url: { type: 'string' },
+  model: { type: 'string', default: 'asr' },
+  session: { type: 'string' },
+  'frame-ms': { type: 'string', default: '60' },
+  speed: { type: 'string', default: '1' },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: riva.ts <file.wav|file.raw> [--url URL] [--model asr] [--session ID] [--speed 1]');
+  console.error(USAGE);
   process.exit(2);
 }
 const { http } = endpoints(values);

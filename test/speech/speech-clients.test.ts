@@ -189,3 +189,20 @@ test('20 concurrent WebSocket sessions give the same transcripts, utterances and
   const together = await Promise.all(Array.from({ length: 20 }, (_, i) => finals(audio[i % 2]!)));
   for (const [i, heard] of together.entries()) expect(heard).toEqual(alone[i % 2]);
 }, 300_000);
+
+test.each(['caiman.ts', 'riva.ts', 'deepspeech.ts', 'jasper.ts'])(
+  '%s prints its usage on --help (exit 0), and the problem and its usage on a bad option (exit 2)',
+  async (program) => {
+    const usage = new RegExp(`^usage: ${program.replace('.', '\\.')} <`);
+    const help = await client(program, ['--help']);
+    expect(help[0]).toMatch(usage);
+    const failed = await client(program, ['some.wav', '--no-such-option', 'x']).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/Unknown option '--no-such-option'/);
+    expect(failed?.stderr.split('\n')[1]).toMatch(usage);
+  },
+  60_000,
+);
