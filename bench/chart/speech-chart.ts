@@ -105,7 +105,13 @@ export function speechChartSpec(steps: readonly ChartStep[], title: string): vl.
             type: 'nominal',
             title: 'CPU of',
             sort: ['server', 'other processes'],
-            scale: { domain: ['server', 'other processes'], range: [[1, 0], [2, 3]] },
+            scale: {
+              domain: ['server', 'other processes'],
+              range: [
+                [1, 0],
+                [2, 3],
+              ],
+            },
             legend: { symbolType: 'stroke' },
           },
           detail: [{ field: 'model' }, { field: 'who' }],
