@@ -11,7 +11,7 @@ import { type Measurement, unavailable } from '../measurement.js';
 import { readCpuMicros } from '../processes.js';
 import { describeStep, judge, type SpeechStep, type StepCpu } from '../speech-judge.js';
 import { type SpeechServer, startSpeechServer } from '../speech-server.js';
-import { sessionScripts, WORKLOADS, type Workload } from '../speech-workloads.js';
+import { ASR_MAX_SESSIONS, sessionScripts, WORKLOADS, type Workload } from '../speech-workloads.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -84,7 +84,7 @@ export const speechCapacity: Scenario = {
     let speech: SpeechServer;
     try {
       speech = await startSpeechServer(REPO_ROOT, context.config.cli, {
-        maxAsrSessions: Math.max(...options.workloads.map((w) => w.maxSessions)),
+        maxAsrSessions: ASR_MAX_SESSIONS,
         ...(options.vadBatch ? { vadBatch: options.vadBatch } : {}),
       });
     } catch (err) {

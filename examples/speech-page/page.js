@@ -75,7 +75,9 @@ function openStream(model, onMessage) {
   socket.addEventListener('message', (event) => onMessage(JSON.parse(String(event.data))));
   return new Promise((resolve, reject) => {
     socket.addEventListener('open', () => resolve({ socket, closed }));
-    socket.addEventListener('error', () => reject(new Error(`could not open the ${model} stream`)));
+    // A browser does not tell why an upgrade failed (a 401 looks like any other failure).
+    const hint = token ? '' : ' (if the server needs a token, open this page with ?access_token=<token>)';
+    socket.addEventListener('error', () => reject(new Error(`could not open the ${model} stream${hint}`)));
   });
 }
 

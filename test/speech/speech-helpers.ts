@@ -110,7 +110,7 @@ export function concat(clips: Int16Array[]): { pcm: Int16Array; spans: { start: 
  */
 export async function startSpeechServer(
   overrides: Record<string, Record<string, unknown>> = {},
-  options: { triton?: boolean } = {},
+  options: { triton?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ cli: CliProcess; http: string; grpc: string; triton?: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-speech-'));
   const models: [string, string][] = [
@@ -130,7 +130,10 @@ export async function startSpeechServer(
     await writeFile(path.join(dir, name, 'model-settings.json'), JSON.stringify(settings));
     await symlink(path.join(ROOT, 'examples', name, module), path.join(dir, name, module));
   }
-  const cli = startCli(['start', dir], options.triton ? { MLSERVER_GRPC_TRITON_PORT: '0' } : {});
+  const cli = startCli(['start', dir], {
+    ...(options.triton ? { MLSERVER_GRPC_TRITON_PORT: '0' } : {}),
+    ...options.env,
+  });
   try {
     const http = await cli.waitForLine(/HTTP server running on http:\/\/[^:]+:(\d+)/, 60_000);
     const grpcPort = await cli.waitForLine(

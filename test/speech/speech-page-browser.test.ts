@@ -45,13 +45,14 @@ async function expectedFinals(wav: Buffer): Promise<string[]> {
   return transcripts(jsonOutputs(reply.body as never)).map((t) => t.text);
 }
 
-async function streamInPage(page: Page, file: string): Promise<void> {
-  await page.goto(`${server.http}/examples/asr/`);
+async function streamInPage(page: Page, file: string, url = `${server.http}/examples/asr/`): Promise<void> {
+  await page.goto(url);
   await page.waitForSelector('body[data-state="idle"]');
   await page.setInputFiles('#file', file);
   await page.waitForSelector('body[data-state="ready"]');
   await page.click('#stream-file');
-  await page.waitForSelector('body[data-state="busy"]');
+  // Busy while streaming; straight to error when a stream cannot be opened.
+  await page.waitForSelector('body[data-state="busy"], body[data-state="error"]');
   await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
 }
 
@@ -113,6 +114,32 @@ test('"go forward ten meters" from a raw recording made into a WAV file', async 
     await page.close();
   }
 }, 180_000);
+
+test('with access tokens set: the page loads without one, streams with ?access_token=, and says what to do without it', async () => {
+  const token = 'speech-page-token';
+  const secured = await startSpeechServer({}, { env: { MLSERVER_AUTH_INFERENCE_TOKENS: token } });
+  const file = path.join(dir, 'goforward-secured.wav');
+  await writeFile(file, wavBytes(await readPcm(GO_FORWARD)));
+  const page = await browser.newPage();
+  try {
+    // The inference API itself needs the token.
+    expect((await fetch(`${secured.http}/v2/models/vad-asr`)).status).toBe(401);
+    await streamInPage(page, file, `${secured.http}/examples/asr/`);
+    expect(await page.getAttribute('body', 'data-state')).toBe('error');
+    expect(await page.textContent('#status')).toMatch(
+      /could not open the vad-asr stream \(if the server needs a token, open this page with \?access_token=<token>\)/,
+    );
+    await streamInPage(page, file, `${secured.http}/examples/asr/?access_token=${token}`);
+    expect(await page.textContent('#status')).toMatch(/^done: /);
+    const finals = await page.$$eval('#finals li', (items) =>
+      items.map((item) => item.lastChild?.textContent ?? ''),
+    );
+    expect(finals).toEqual(['go forward ten meters']);
+  } finally {
+    await page.close();
+    await secured.stop();
+  }
+}, 240_000);
 
 test('the microphone (Chromium\'s fake capture device playing "go forward ten meters"): an AudioWorklet at 16 kHz, live transcript', async () => {
   const { pcm } = concat([quiet(1), await readPcm(GO_FORWARD), quiet(2)]);
