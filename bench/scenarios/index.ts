@@ -9,6 +9,7 @@ import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
 import { restInferWrk } from './rest-infer-wrk.js';
+import { speechCapacity } from './speech-capacity.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
 /** Every scenario, in the order a run measures them. */
@@ -29,4 +30,5 @@ export const SCENARIOS: readonly Scenario[] = [
   largeTensors,
   heldSse,
   heldGrpc,
+  speechCapacity,
 ];

@@ -11,6 +11,9 @@ export function restScope(method: string, path: string): AccessScope {
     return 'model_control';
   }
   if (path.startsWith('/v2/repository')) return 'repository';
+  // The example pages' files are static code from the package, no data: open like the probes so
+  // that a browser can load them; their WebSocket upgrades still need a token (`?access_token=`).
+  if (method === 'GET' && path.startsWith('/examples/')) return 'health';
   return 'inference';
 }
 

@@ -14,6 +14,7 @@ import { corsMiddleware } from './cors.js';
 import { addDocsRoutes } from './docs-routes.js';
 import { drainMiddleware } from './drain-middleware.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
+import { addExamplePageRoutes } from './example-page.js';
 import { addExtensionRoutes } from './extension-routes.js';
 import { addHealthRoutes } from './health-routes.js';
 import { addInferenceRoutes } from './inference-routes.js';
@@ -69,6 +70,7 @@ export function createRestApp(options: RestAppOptions): Express {
     name: settings.server_name,
     version: settings.server_version,
   });
+  addExamplePageRoutes(router, settings.static_examples);
   app.use(router);
   if (settings.root_path && settings.root_path !== '/') app.use(settings.root_path, router);
   app.use(notFoundRoute);

@@ -106,6 +106,11 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings, Obse
    * a server with nothing to serve is not ready (MLServer #2056).
    */
   ready_without_models: boolean;
+  /**
+   * mlserver-ts: whether the REST port serves the example pages (`/examples/asr/`, the live
+   * speech page from `examples/speech-page/`); off: those routes answer 404.
+   */
+  static_examples: boolean;
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -183,6 +188,7 @@ export const serverSettingsSchema: SchemaObject = {
     max_queue_size: { type: 'integer', minimum: 1, default: 10000 },
     session_idle_timeout: { type: 'number', minimum: 0, default: 60 },
     ready_without_models: { type: 'boolean', default: false },
+    static_examples: { type: 'boolean', default: true },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
     ...securitySettingsProperties,
     ...observabilitySettingsProperties,
