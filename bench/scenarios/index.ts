@@ -3,12 +3,13 @@ import { batching } from './batching.js';
 import { vadCapacity } from './vad-capacity.js';
 import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
-import { heldGrpc, heldSse } from './held-streams.js';
+import { heldGrpc, heldSse, heldWs } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
 import { restInferWrk } from './rest-infer-wrk.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
+import { wsLongSession } from './websocket.js';
 
 /** Every scenario, in the order a run measures them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -21,10 +22,12 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcStreamPerRequest,
   grpcStream6H2load,
   grpcLongLivedStream,
+  wsLongSession,
   onnxModels,
   batching,
   vadCapacity,
   largeTensors,
   heldSse,
   heldGrpc,
+  heldWs,
 ];
