@@ -4,13 +4,16 @@ import { openWsSessions } from '../load/ws-load.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { fromClosedLoop, SIDES } from '../measure.js';
 import { IDENTITY_BODY } from '../payloads.js';
+import { readCpuMicros } from '../processes.js';
+import { withCpu } from './grpc-rows.js';
 
 /**
  * One long WebSocket session per client (`GET …/identity/infer_stream` with Upgrade) carrying
  * request after request, one response each; messages (responses) per second. Baseline: a bare
  * `ws` server on the node:http baseline's port that parses each message and answers the same
  * JSON. On the server every message is a request of a session of the identity model: decoded,
- * validated, queued, run through the model's execution stage, encoded.
+ * validated, queued, run through the model's execution stage, encoded. Each figure gets
+ * `cpuUsPerOp`, the measured process's CPU time per message, steadier than throughput on shared cores.
  */
 export const wsLongSession: Scenario = {
   id: 'ws-long-session',
@@ -24,20 +27,25 @@ export const wsLongSession: Scenario = {
           out.push(unavailable({ ...key, unit: 'msg/s' }, 'identity model not ready'));
           continue;
         }
-        const base = (side === 'server' ? server.http : baseline.http).replace(/^http/, 'ws');
+        const target = side === 'server' ? server : baseline;
+        const base = target.http.replace(/^http/, 'ws');
         const sessions = await openWsSessions(
           `${base}/v2/models/identity/infer_stream`,
           IDENTITY_BODY,
           concurrency,
         );
         try {
+          const cpu = { start: Number.NaN, end: Number.NaN };
           const result = await runClosedLoop({
             concurrency,
             warmupMs: config.warmupMs,
             durationMs: config.durationMs,
             op: sessions.op,
+            onWindow: (phase) => {
+              cpu[phase] = readCpuMicros(target.httpPid);
+            },
           });
-          out.push(fromClosedLoop(key, 'msg/s', result));
+          out.push(withCpu(fromClosedLoop(key, 'msg/s', result), cpu.end - cpu.start));
         } finally {
           sessions.close();
         }
