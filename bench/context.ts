@@ -7,6 +7,8 @@ import type { BenchProcess } from './processes.js';
 export interface Endpoints {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   http: string;
+  /** The process serving `http` (REST, SSE, WebSocket), for its CPU time. */
+  httpPid?: number;
   /** `host:port` of its gRPC listener, when it has one. */
   grpc?: string;
   /** The process serving `grpc`, for its CPU time. */

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       server: server.endpoints,
       baseline: {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
+        httpPid: httpBaseline.pid,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
         grpcPid: grpcBaseline?.pid,
       },

@@ -87,5 +87,5 @@ export async function startServerReady(
   const http = `http://127.0.0.1:${process.ports.http}`;
   const models = await waitForModels(http, 60_000);
   const grpc = process.ports.grpc === undefined ? undefined : `127.0.0.1:${process.ports.grpc}`;
-  return { process, endpoints: { http, grpc, grpcPid: process.pid }, models };
+  return { process, endpoints: { http, httpPid: process.pid, grpc, grpcPid: process.pid }, models };
 }

@@ -11,6 +11,8 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   'sse-stream6': { text: '≥0.6× bare SSE', minRatio: 0.6 },
   'grpc-stream6': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
   'grpc-long-stream': { text: '≥1.0× bare grpc-js', minRatio: 1.0 },
+  'ws-long-session': { text: '≥0.6× bare ws', minRatio: 0.6 },
   'held-sse': { text: '<30 KB/stream', maxValue: 30 },
   'held-grpc': { text: '<30 KB/stream', maxValue: 30 },
+  'held-ws': { text: '<30 KB/session', maxValue: 30 },
 };

@@ -1,12 +1,15 @@
 /**
  * The bare node:http baseline: the practical ceiling of the platform for REST and SSE. It parses
  * the same JSON body the server gets and answers the same JSON (unary) or the same six
- * `data:` events (SSE), with no framework, validation or runtime in between.
+ * `data:` events (SSE), with no framework, validation or runtime in between. On the same port, a
+ * bare `ws` server (the library the server uses, with the server's options) answers each text
+ * message of a WebSocket to `…/infer_stream` the same way: one JSON message per request.
  *
  * Run as its own process; logs `BASELINE HTTP listening on 127.0.0.1:<port>`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { WebSocketServer } from 'ws';
 
 interface Tensor {
   name: string;
@@ -97,6 +100,29 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
+
+const WS_ROUTE = /^\/v2\/models\/([^/]+)\/(?:infer_stream|generate_stream)$/;
+const websockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+server.on('upgrade', (req, socket, head) => {
+  const route = WS_ROUTE.exec(req.url ?? '');
+  if (!route) {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  websockets.handleUpgrade(req, socket, head, (ws) => {
+    const model = route[1]!;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const text = data.toString();
+      if (text === '') {
+        ws.close(1000);
+        return;
+      }
+      ws.send(answer(model, JSON.parse(text) as { id?: string; inputs: Tensor[] }));
+    });
+    ws.on('error', () => undefined);
+  });
+});
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -3,11 +3,11 @@ import { SseEventCounter } from './sse-load.js';
 
 /** N SSE streams opened and held by the client. */
 export interface HeldSse {
-  /** Streams whose response head (200, text/event-stream) arrived. */
+  /** Streams whose request was written (the server sends the response head with the first event). */
   opened: number;
-  /** Streams that failed to open. */
+  /** Streams that failed: a connection error, or a status other than 200. */
   failed: number;
-  /** Milliseconds until every stream was open (or had failed). */
+  /** Milliseconds until every stream's request was written (or had failed). */
   openMs: number;
   /** Resolves with how many streams got an event, once all did or `timeoutMs` passed. */
   served(timeoutMs: number): Promise<number>;
@@ -16,8 +16,11 @@ export interface HeldSse {
 }
 
 /**
- * Opens `count` SSE streams (`POST url` with `body`), at most `window` handshakes in flight at a
- * time so the listen backlog does not overflow, and keeps them open.
+ * Opens `count` SSE streams (`POST url` with `body`), at most `window` requests being written at
+ * a time so the listen backlog does not overflow, and keeps them open. A stream counts as open
+ * once its request is written: the server sends the response head only with the first event
+ * (its headers may come from the runtime's first response), so waiting for heads would wait for
+ * the release.
  */
 export async function openSseStreams(url: URL, body: string, count: number, window = 256): Promise<HeldSse> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
@@ -29,20 +32,24 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
   const begun = performance.now();
   const openOne = () =>
     new Promise<void>((resolve) => {
+      let settled = false;
+      const fail = () => {
+        if (settled) return;
+        settled = true;
+        failed++;
+        onServed?.();
+      };
       const req = http.request(
         url,
         { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
         (res) => {
-          if (res.statusCode === 200) opened++;
-          else failed++;
-          resolve();
+          if (res.statusCode !== 200) fail();
           const counter = new SseEventCounter();
-          let counted = false;
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             counter.push(chunk);
-            if (!counted && counter.events > 0) {
-              counted = true;
+            if (!settled && counter.events > 0) {
+              settled = true;
               served++;
               onServed?.();
             }
@@ -51,10 +58,13 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
         },
       );
       req.on('error', () => {
-        failed++;
+        fail();
         resolve();
       });
-      req.end(body);
+      req.end(body, () => {
+        opened++;
+        resolve();
+      });
       requests.push(req);
     });
   let next = 0;
@@ -69,14 +79,16 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
   const openMs = performance.now() - begun;
   return {
     opened,
-    failed,
+    get failed() {
+      return failed;
+    },
     openMs,
     served: (timeoutMs) =>
       new Promise((resolve) => {
         const done = () => resolve(served);
         const timer = setTimeout(done, timeoutMs);
         onServed = () => {
-          if (served >= opened) {
+          if (served + failed >= opened) {
             clearTimeout(timer);
             done();
           }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext, RunningServer, Scenario } from '../context.js';
 import { openGrpcStreams } from '../load/held-grpc.js';
 import { openSseStreams } from '../load/held-sse.js';
+import { openHeldWsSessions } from '../load/held-ws.js';
 import { describeMachine } from '../machine.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { IDENTITY_BODY, typedRequest } from '../payloads.js';
@@ -147,6 +148,34 @@ export const heldGrpc: Scenario = {
       if (!server.endpoints.grpc) throw new Error('the fresh server logged no gRPC port');
       return openGrpcStreams(proto, server.endpoints.grpc, typedRequest('held'), count);
     };
+    return [await holdStreams(context, key, count, open)];
+  },
+};
+
+/**
+ * N WebSocket sessions (`…/held/infer_stream`), each with one request waiting on the held model
+ * and nothing else moving (idle), then released; KB of server memory per session.
+ */
+export const heldWs: Scenario = {
+  id: 'held-ws',
+  async run(context) {
+    const { count, note } = streamCount(context);
+    const key = { id: this.id, label: 'WebSocket sessions held, then each served' };
+    if (!context.readyModels.has('held')) {
+      return [
+        unavailable(
+          { ...key, side: 'server', concurrency: count, unit: 'KB/stream' },
+          'held model not ready',
+        ),
+      ];
+    }
+    if (note) process.stderr.write(`${note}\n`);
+    const open = (server: RunningServer) =>
+      openHeldWsSessions(
+        `${server.endpoints.http.replace(/^http/, 'ws')}/v2/models/held/infer_stream`,
+        IDENTITY_BODY,
+        count,
+      );
     return [await holdStreams(context, key, count, open)];
   },
 };

@@ -4,13 +4,14 @@ import { vadCapacity } from './vad-capacity.js';
 import { cpuBoundWorkers } from './cpu-bound-workers.js';
 import { grpcInferH2load, grpcStream6H2load } from './grpc-h2load.js';
 import { grpcInferRaw, grpcInferTyped } from './grpc-unary.js';
-import { heldGrpc, heldSse } from './held-streams.js';
+import { heldGrpc, heldSse, heldWs } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
 import { restInferWrk } from './rest-infer-wrk.js';
 import { speechCapacity } from './speech-capacity.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
+import { wsLongSession } from './websocket.js';
 
 /** Every scenario, in the order a run measures them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcStreamPerRequest,
   grpcStream6H2load,
   grpcLongLivedStream,
+  wsLongSession,
   onnxModels,
   batching,
   vadCapacity,
@@ -30,5 +32,6 @@ export const SCENARIOS: readonly Scenario[] = [
   largeTensors,
   heldSse,
   heldGrpc,
+  heldWs,
   speechCapacity,
 ];
