@@ -8,7 +8,16 @@
  * server, in microseconds. Prints a table and writes a JSON record to `bench/results/`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,7 +49,9 @@ interface Running {
 }
 
 const BODY = JSON.stringify({
-  inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i) }],
+  inputs: [
+    { name: 'INPUT0', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i) },
+  ],
 });
 
 /** A sink for OTLP/HTTP exports: answers 200 and forgets. */
@@ -133,7 +144,9 @@ async function main(): Promise<void> {
       };
     });
     const width = Math.max(...rows.map((r) => r.configuration.length));
-    console.log(`${'configuration'.padEnd(width)}  req/s (median)  per round            p50 ms  cost µs/request`);
+    console.log(
+      `${'configuration'.padEnd(width)}  req/s (median)  per round            p50 ms  cost µs/request`,
+    );
     for (const row of rows) {
       console.log(
         `${row.configuration.padEnd(width)}  ${String(row.requestsPerSecond).padStart(14)}  ${row.rpsPerRound.join(' / ').padEnd(19)}  ${row.p50Ms.toFixed(3).padStart(6)}  ${row.costMicrosecondsPerRequest.toFixed(1).padStart(15)}`,

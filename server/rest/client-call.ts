@@ -4,16 +4,69 @@ import type { Call, Transport } from '../call.js';
 import type { DataPlane } from '../dataplane.js';
 import { headerRecord } from '../wire/http-headers.js';
 
-/** Where a request's arrival and its call are kept on its response. */
-const ARRIVED = Symbol('mlserver-ts.arrived');
-const CALL = Symbol('mlserver-ts.call');
-
 /** The status recorded for a request whose client left before its response was complete (nginx's). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/** Where a response keeps what its request needs when it closes. */
+const EXCHANGE = Symbol('mlserver-ts.exchange');
+
+/**
+ * What one HTTP exchange keeps until its response closes: when it arrived, the core's call once
+ * one started, the route it was served by (set by the fast path; express's is read from the
+ * request), and what to give back (held body bytes). One object and one shared `close`
+ * listener per response, so a held stream carries no closures for them.
+ */
+interface Exchange {
+  dataplane: DataPlane;
+  at: number;
+  bytesWritten: number;
+  call: Call | undefined;
+  operation: string | undefined;
+  release: (() => void) | undefined;
+}
+
 interface Observed extends ServerResponse {
-  [ARRIVED]?: { at: number; bytesWritten: number };
-  [CALL]?: Call;
+  [EXCHANGE]?: Exchange;
+}
+
+/**
+ * Observes a request from its arrival, first thing on both the REST app and the fast path:
+ * every request is a call of the core (access log, metrics, tracing). Inference routes start
+ * their own call (`startCall`) once the body is read; any other request — health, metadata,
+ * repository, docs, a refused or unknown one — becomes one call when its response is over, of
+ * the route `enterRoute` named (fast path) or express matched, else `<METHOD> (unrouted)`.
+ */
+export function observeArrival(dataplane: DataPlane, req: IncomingMessage, res: ServerResponse): void {
+  (res as Observed)[EXCHANGE] = {
+    dataplane,
+    at: performance.now(),
+    bytesWritten: req.socket.bytesWritten,
+    call: undefined,
+    operation: undefined,
+    release: undefined,
+  };
+  res.on('close', onClose);
+}
+
+/** Express middleware, first in the app: `observeArrival`. */
+export function observeRequests(dataplane: DataPlane): RequestHandler {
+  return (req, res, next) => {
+    observeArrival(dataplane, req, res);
+    next();
+  };
+}
+
+/** Names the route a request entered (the fast path; express's routes name themselves). */
+export function enterRoute(res: ServerResponse, operation: string): void {
+  const exchange = (res as Observed)[EXCHANGE];
+  if (exchange) exchange.operation = operation;
+}
+
+/** Runs `release` when the response closes (bytes held for the request, say). */
+export function releaseOnClose(res: ServerResponse, release: () => void): void {
+  const exchange = (res as Observed)[EXCHANGE];
+  if (exchange) exchange.release = release;
+  else res.on('close', release);
 }
 
 /**
@@ -30,55 +83,37 @@ export function startCall(
   res: ServerResponse,
   bodyId: unknown,
 ): Call {
-  const observed = res as Observed;
-  const arrived = observed[ARRIVED];
+  const exchange = (res as Observed)[EXCHANGE];
   const call = dataplane.call({
     transport,
     operation,
     headers: headerRecord(req.headers),
     bodyId,
-    startedAt: arrived?.at,
+    startedAt: exchange?.at,
   });
-  observed[CALL] = call;
-  const written = arrived?.bytesWritten ?? req.socket.bytesWritten;
-  res.once('close', () => finish(call, req, res, written));
+  if (exchange) exchange.call = call;
+  else {
+    const written = req.socket.bytesWritten;
+    res.on('close', () => finish(call, req, res, written));
+  }
   return call;
 }
 
-/**
- * Observes a request from its arrival, first thing on both the REST app and the fast path:
- * every request is a call of the core (access log, metrics, tracing). Inference routes start
- * their own call (`startCall`) once the body is read; any other request — health, metadata,
- * repository, docs, a refused or unknown one, an inference request whose body failed to read —
- * becomes one call, of `operation()` as it reads when the response is over.
- */
-export function observeArrival(
-  dataplane: DataPlane,
-  req: IncomingMessage,
-  res: ServerResponse,
-  operation: () => string,
-): void {
-  const observed = res as Observed;
-  const arrived = { at: performance.now(), bytesWritten: req.socket.bytesWritten };
-  observed[ARRIVED] = arrived;
-  res.once('close', () => {
-    if (observed[CALL]) return;
-    const call = dataplane.call({
+/** The one `close` listener of every observed response (`this` is the response). */
+function onClose(this: Observed): void {
+  const exchange = this[EXCHANGE];
+  if (!exchange) return;
+  exchange.release?.();
+  const req = this.req;
+  const call =
+    exchange.call ??
+    exchange.dataplane.call({
       transport: 'rest',
-      operation: operation(),
+      operation: exchange.operation ?? operationOf(req as Request),
       headers: headerRecord(req.headers),
-      startedAt: arrived.at,
+      startedAt: exchange.at,
     });
-    finish(call, req, res, arrived.bytesWritten);
-  });
-}
-
-/** Express middleware, first in the app: `observeArrival` with the route express matched. */
-export function observeRequests(dataplane: DataPlane): RequestHandler {
-  return (req, res, next) => {
-    observeArrival(dataplane, req, res, () => operationOf(req));
-    next();
-  };
+  finish(call, req, this, exchange.bytesWritten);
 }
 
 function finish(call: Call, req: IncomingMessage, res: ServerResponse, written: number): void {

@@ -6,7 +6,7 @@ import type { ServerSettings } from '../settings/server-settings.js';
 import { originRule } from '../wire/cors-origins.js';
 import { DATAPLANE_ROUTES, type DataplaneMatch, matchDataplaneTarget } from '../wire/dataplane-routes.js';
 import { checkAccess } from './access-middleware.js';
-import { observeArrival, unrouted } from './client-call.js';
+import { enterRoute, observeArrival } from './client-call.js';
 import { applyCors, compileCors } from './cors.js';
 import { refuseWhileDraining } from './drain-middleware.js';
 import { answerError } from './error-response.js';
@@ -24,8 +24,6 @@ export interface FastPathOptions {
   bodyLimits: InferenceBodyLimits;
   handlers: { unary: InferenceHandler; stream: InferenceHandler };
 }
-
-const UNROUTED_POST = unrouted('POST');
 
 /**
  * The hot path of the HTTP port: `POST` to a dataplane route (`DATAPLANE_ROUTES`: infer,
@@ -49,14 +47,13 @@ export function createFastPath(options: FastPathOptions, fallback: RequestListen
   const serve = async (req: IncomingMessage, res: ServerResponse, match: DataplaneMatch): Promise<void> => {
     const operation = operations.get(match.template) ?? `POST ${match.template}`;
     // Until the route is entered (drain, CORS, access), the request is `(unrouted)`, as on express.
-    let entered = false;
-    observeArrival(dataplane, req, res, () => (entered ? operation : UNROUTED_POST));
+    observeArrival(dataplane, req, res);
     if (refuseWhileDraining(draining, req, res, match.template)) return;
     if (cors && applyCors(cors, req, res)) return;
     gzip?.(req, res, noop);
     try {
       checkAccess(access, allowed, 'POST', match.template, req.headers, res);
-      entered = true;
+      enterRoute(res, operation);
       const body = await readInferenceBody(req, res, bodyLimits, dataplane);
       const handler = match.route.streaming ? handlers.stream : handlers.unary;
       await handler({ req, res, ref: match.ref, operation, body });

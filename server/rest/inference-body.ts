@@ -10,6 +10,7 @@ import {
 import { type JsonRequestOptions, readJsonRequestBody } from '../wire/json-request.js';
 import type { ServerSettings } from '../settings/server-settings.js';
 import { type BodyLimit, readBody } from './body-reader.js';
+import { releaseOnClose } from './client-call.js';
 
 /** The body limits of the inference routes: JSON bodies, and Triton's binary extension. */
 export interface InferenceBodyLimits {
@@ -31,7 +32,7 @@ export function readInferenceBody(
 ): Promise<Buffer> {
   const headerLength = readHeaderLength(req.headers[HEADER_LENGTH]);
   const reservation = dataplane.reserveBytes(0);
-  res.once('close', reservation.release);
+  releaseOnClose(res, reservation.release);
   return readBody(
     req,
     headerLength === undefined ? limits.json : limits.binary,
