@@ -30,6 +30,8 @@ export function fromHttpError(err: unknown): InferenceServerError {
       return new InferenceServerError('cancelled', 'client aborted the request');
     default:
       if (type !== undefined) return new InvalidInputError(`bad request: ${message}`);
+      // The router's "Failed to decode param": a malformed path is the client's.
+      if (err instanceof URIError) return new InvalidInputError(`bad request: ${message}`);
       return InferenceServerError.from(err);
   }
 }
