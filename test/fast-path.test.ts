@@ -77,9 +77,9 @@ async function compare(running: RunningServer, cases: Case[]): Promise<void> {
   const expressUrl = `http://127.0.0.1:${(expressOnly.address() as AddressInfo).port}`;
   const handle = app.handle;
   const reached: string[] = [];
-  app.handle = function (this: unknown, req: { url?: string }, ...rest: unknown[]) {
-    reached.push(req.url ?? '');
-    return handle.call(this, req, ...rest);
+  app.handle = function (this: unknown, ...args: unknown[]) {
+    reached.push((args[0] as { url?: string }).url ?? '');
+    return handle.apply(this, args);
   };
   try {
     for (const c of cases) {
