@@ -1,8 +1,9 @@
 /**
  * The express baseline: express 5 with a trivial handler (`etag` off, `res.end` of a fixed JSON
  * answer, the body read as raw bytes but not parsed), i.e. what any express route costs before it
- * does anything. A second REST ceiling beside bare `node:http`: the server's dataplane routes are
- * meant to run well above it, since they no longer go through express.
+ * does anything; `*_stream` routes write six fixed `data:` events the same way. A second REST and
+ * SSE ceiling beside bare `node:http`: the server's dataplane routes are meant to run well above
+ * it, since they no longer go through express.
  *
  * Run as its own process; logs `BASELINE EXPRESS listening on 127.0.0.1:<port>`.
  */
@@ -16,14 +17,22 @@ const ANSWER = JSON.stringify({
   ],
 });
 
+const EVENT = `data: ${ANSWER}\n\n`;
+
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false);
 app.post('/v2/models/:name/:action', (req, res) => {
   req.on('data', () => undefined);
   req.on('end', () => {
-    res.setHeader('content-type', 'application/json');
-    res.end(ANSWER);
+    if (!req.params.action.endsWith('_stream')) {
+      res.setHeader('content-type', 'application/json');
+      res.end(ANSWER);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (let i = 0; i < 5; i++) res.write(EVENT);
+    res.end(EVENT);
   });
 });
 

@@ -5,7 +5,7 @@ import { heldGrpc, heldSse } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
-import { restInferWrk } from './rest-infer-wrk.js';
+import { restInferWrk, sseGenerateStreamWrk } from './rest-infer-wrk.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 
 /** Every scenario, in the order a run measures them. */
@@ -16,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcInferRaw,
   grpcInferH2load,
   sseGenerateStream,
+  sseGenerateStreamWrk,
   grpcStreamPerRequest,
   grpcStream6H2load,
   grpcLongLivedStream,
