@@ -26,6 +26,8 @@ export interface BenchContext {
   config: BenchConfig;
   server: Endpoints;
   baseline: Endpoints;
+  /** The express baseline (express 5, trivial handlers), a second REST and SSE ceiling. */
+  express?: Endpoints;
   /** The `--compare` build's server, when one was given: where it listens and its ready models. */
   compare?: Endpoints & { readyModels: Set<string> };
   /** The inference service, when `protos/` defines it. */
@@ -43,6 +45,8 @@ export interface BenchContext {
    * clean process (memory per held stream); the caller stops it.
    */
   startFreshServer(): Promise<RunningServer>;
+  /** Starts another node:http baseline, for the same reason. */
+  startFreshBaseline(): Promise<RunningServer>;
 }
 
 /** One benchmark scenario: measures the server (and the baseline, when one applies). */

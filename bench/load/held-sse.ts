@@ -3,24 +3,23 @@ import { SseEventCounter } from './sse-load.js';
 
 /** N SSE streams opened and held by the client. */
 export interface HeldSse {
-  /** Streams whose request was written (the server sends the response head with the first event). */
+  /** Streams whose response head (200, text/event-stream) and first event arrived. */
   opened: number;
-  /** Streams that failed: a connection error, or a status other than 200. */
+  /** Streams that failed to open. */
   failed: number;
-  /** Milliseconds until every stream's request was written (or had failed). */
+  /** Milliseconds until every stream was open (or had failed). */
   openMs: number;
-  /** Resolves with how many streams got an event, once all did or `timeoutMs` passed. */
+  /** Resolves with how many streams got their second event, once all did or `timeoutMs` passed. */
   served(timeoutMs: number): Promise<number>;
   /** Destroys every socket. */
   close(): void;
 }
 
 /**
- * Opens `count` SSE streams (`POST url` with `body`), at most `window` requests being written at
- * a time so the listen backlog does not overflow, and keeps them open. A stream counts as open
- * once its request is written: the server sends the response head only with the first event
- * (its headers may come from the runtime's first response), so waiting for heads would wait for
- * the release.
+ * Opens `count` SSE streams (`POST url` with `body`, which asks the held model for a first
+ * response at once), at most `window` opening at a time so the listen backlog does not
+ * overflow, and keeps them open. A stream is open when its head and first event arrived (the
+ * server sends its head with the first event), served when its second event arrived.
  */
 export async function openSseStreams(url: URL, body: string, count: number, window = 256): Promise<HeldSse> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
@@ -33,38 +32,36 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
   const openOne = () =>
     new Promise<void>((resolve) => {
       let settled = false;
-      const fail = () => {
+      const settle = (ok: boolean) => {
         if (settled) return;
         settled = true;
-        failed++;
-        onServed?.();
+        if (ok) opened++;
+        else failed++;
+        resolve();
       };
       const req = http.request(
         url,
         { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
         (res) => {
-          if (res.statusCode !== 200) fail();
+          if (res.statusCode !== 200) settle(false);
           const counter = new SseEventCounter();
+          let counted = false;
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             counter.push(chunk);
-            if (!settled && counter.events > 0) {
-              settled = true;
+            if (counter.events >= 1) settle(true);
+            if (!counted && counter.events > 1) {
+              counted = true;
               served++;
               onServed?.();
             }
           });
           res.on('error', () => undefined);
+          res.on('close', () => settle(false));
         },
       );
-      req.on('error', () => {
-        fail();
-        resolve();
-      });
-      req.end(body, () => {
-        opened++;
-        resolve();
-      });
+      req.on('error', () => settle(false));
+      req.end(body);
       requests.push(req);
     });
   let next = 0;
@@ -79,16 +76,14 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
   const openMs = performance.now() - begun;
   return {
     opened,
-    get failed() {
-      return failed;
-    },
+    failed,
     openMs,
     served: (timeoutMs) =>
       new Promise((resolve) => {
         const done = () => resolve(served);
         const timer = setTimeout(done, timeoutMs);
         onServed = () => {
-          if (served + failed >= opened) {
+          if (served >= opened) {
             clearTimeout(timer);
             done();
           }

@@ -8,6 +8,9 @@ import { type Measurement, unavailable } from '../measurement.js';
 import { IDENTITY_BODY, typedRequest } from '../payloads.js';
 import { bytesPerItem } from '../stats.js';
 
+/** The identity tensor, asking the held model for a first response at once (see bench/models/held). */
+const GREET_BODY = JSON.stringify({ ...JSON.parse(IDENTITY_BODY), parameters: { greet: true } });
+
 /** Sockets kept free for everything else the processes hold. */
 const SPARE_FILES = 500;
 
@@ -36,12 +39,12 @@ async function release(server: RunningServer): Promise<void> {
  * were still served.
  */
 async function holdStreams(
-  context: BenchContext,
-  key: { id: string; label: string },
+  start: () => Promise<RunningServer>,
+  key: { id: string; label: string; side?: Measurement['side'] },
   count: number,
   open: (server: RunningServer) => Promise<Held>,
 ): Promise<Measurement> {
-  const server = await context.startFreshServer();
+  const server = await start();
   let held: Held | undefined;
   try {
     await sleep(1000);
@@ -59,7 +62,7 @@ async function holdStreams(
 }
 
 function measured(
-  key: { id: string; label: string },
+  key: { id: string; label: string; side?: Measurement['side'] },
   count: number,
   held: Held,
   served: number,
@@ -69,7 +72,7 @@ function measured(
   const perStream = bytesPerItem(before, after, held.opened) / 1024;
   return {
     ...key,
-    side: 'server',
+    side: key.side ?? 'server',
     concurrency: count,
     value: perStream,
     unit: 'KB/stream',
@@ -99,7 +102,10 @@ function streamCount(context: BenchContext): { count: number; note?: string } {
   return { count: asked };
 }
 
-/** N idle SSE `generate_stream` streams held open on the held model, then each answered once. */
+/**
+ * N SSE `generate_stream` streams held open on the held model (head and first event sent), then
+ * each answered once more; beside the same held by the bare `node:http` baseline (a fresh one).
+ */
 export const heldSse: Scenario = {
   id: 'held-sse',
   async run(context) {
@@ -115,12 +121,9 @@ export const heldSse: Scenario = {
     }
     if (note) process.stderr.write(`${note}\n`);
     const open = (server: RunningServer) =>
-      openSseStreams(
-        new URL(`${server.endpoints.http}/v2/models/held/generate_stream`),
-        IDENTITY_BODY,
-        count,
-      );
-    return [await holdStreams(context, key, count, open)];
+      openSseStreams(new URL(`${server.endpoints.http}/v2/models/held/generate_stream`), GREET_BODY, count);
+    const baseline = await holdStreams(context.startFreshBaseline, { ...key, side: 'baseline' }, count, open);
+    return [baseline, await holdStreams(context.startFreshServer, key, count, open)];
   },
 };
 
@@ -148,7 +151,7 @@ export const heldGrpc: Scenario = {
       if (!server.endpoints.grpc) throw new Error('the fresh server logged no gRPC port');
       return openGrpcStreams(proto, server.endpoints.grpc, typedRequest('held'), count);
     };
-    return [await holdStreams(context, key, count, open)];
+    return [await holdStreams(context.startFreshServer, key, count, open)];
   },
 };
 
@@ -176,6 +179,6 @@ export const heldWs: Scenario = {
         IDENTITY_BODY,
         count,
       );
-    return [await holdStreams(context, key, count, open)];
+    return [await holdStreams(context.startFreshServer, key, count, open)];
   },
 };

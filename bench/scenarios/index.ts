@@ -8,7 +8,7 @@ import { heldGrpc, heldSse, heldWs } from './held-streams.js';
 import { largeTensors } from './large-tensors.js';
 import { onnxModels } from './onnx.js';
 import { restInfer } from './rest-infer.js';
-import { restInferWrk } from './rest-infer-wrk.js';
+import { restInferWrk, sseGenerateStreamWrk } from './rest-infer-wrk.js';
 import { speechCapacity } from './speech-capacity.js';
 import { grpcLongLivedStream, grpcStreamPerRequest, sseGenerateStream } from './streams.js';
 import { wsLongSession } from './websocket.js';
@@ -21,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcInferRaw,
   grpcInferH2load,
   sseGenerateStream,
+  sseGenerateStreamWrk,
   grpcStreamPerRequest,
   grpcStream6H2load,
   grpcLongLivedStream,
