@@ -46,6 +46,12 @@ export class CallMetrics implements CallObserver {
   private readonly durationSummary: Summary<ModelLabel>;
   private readonly duration: Histogram<ModelLabel>;
   private readonly streamsActive: Gauge<ModelLabel>;
+  /**
+   * The labels each active stream was counted under. A call may open several sessions (Triton's
+   * stream opens one per request, possibly for different models) and ends once: it is counted
+   * once, and taken off under the same labels.
+   */
+  private readonly activeStreams = new WeakMap<Call, ModelLabelValues & { transport: Transport }>();
   private readonly firstResponse: Histogram<ModelLabel>;
   private readonly responseGap: Histogram<ModelLabel>;
   private readonly streamResponses: Histogram<ModelLabel>;
@@ -239,7 +245,10 @@ export class CallMetrics implements CallObserver {
   }
 
   onSessionOpen(call: Call): void {
-    this.streamsActive.inc(this.modelLabels(call));
+    if (this.activeStreams.has(call)) return;
+    const labels = this.modelLabels(call);
+    this.activeStreams.set(call, labels);
+    this.streamsActive.inc(labels);
   }
 
   onCallResponse(call: Call): void {
@@ -262,7 +271,9 @@ export class CallMetrics implements CallObserver {
     this.durationSummary.observe(labels, seconds);
     this.duration.observe(labels, seconds);
     if (!call.sessionOpen) return;
-    this.streamsActive.dec(labels);
+    const active = this.activeStreams.get(call);
+    if (active) this.streamsActive.dec(active);
+    this.activeStreams.delete(call);
     this.streamResponses.observe(labels, call.responses);
     this.streamBytes.inc(labels, call.bytesOut);
     const reason = call.error && INTERRUPTIONS[call.error.code];

@@ -10,7 +10,7 @@ import type { JsonRequestOptions } from '../wire/json-request.js';
 import { toJsonResponse } from '../wire/json-response.js';
 import { startCall } from './client-call.js';
 import { decodeInferenceBody } from './inference-body.js';
-import { sendJsonText } from './json-reply.js';
+import { sendInferenceJson } from './json-reply.js';
 import { SseWriter } from './sse-writer.js';
 
 /** One dataplane request as the REST app and the fast path hand it to the handlers. */
@@ -72,7 +72,7 @@ export function inferenceHandlers(options: InferenceHandlerOptions): {
     for (const name in headers) res.setHeader(name, headers[name]!);
     const binary = encodeBinaryResponse(response, binaryOutputSelector(asRequest(body)), toJsonResponse);
     if (!binary) {
-      sendJsonText(res, 200, JSON.stringify(toJsonResponse(response)));
+      sendInferenceJson(res, response);
       return;
     }
     res.setHeader('content-type', 'application/octet-stream');
