@@ -47,6 +47,8 @@ export interface BenchContext {
   startFreshServer(): Promise<RunningServer>;
   /** Starts another node:http baseline, for the same reason. */
   startFreshBaseline(): Promise<RunningServer>;
+  /** Starts another server of the `--compare` build, for the same reason (when there is one). */
+  startFreshCompare?: () => Promise<RunningServer>;
 }
 
 /** One benchmark scenario: measures the server (and the baseline, when one applies). */

@@ -106,6 +106,10 @@ async function main(): Promise<void> {
       extensions: v2.extensions ?? [],
       startFreshServer: () => startServerReady(repoRoot, config.cli, repo.folder),
       startFreshBaseline: async () => asRunning(await startHttpBaseline(repoRoot)),
+      startFreshCompare:
+        config.compare === undefined
+          ? undefined
+          : () => startServerReady(repoRoot, config.compare as string, repo.folder),
     };
     for (const scenario of SCENARIOS) {
       if (!selected(config, scenario.id)) continue;

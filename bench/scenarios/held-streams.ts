@@ -104,7 +104,8 @@ function streamCount(context: BenchContext): { count: number; note?: string } {
 
 /**
  * N SSE `generate_stream` streams held open on the held model (head and first event sent), then
- * each answered once more; beside the same held by the bare `node:http` baseline (a fresh one).
+ * each answered once more; beside the same held by the bare `node:http` baseline and, with
+ * `--compare`, by the other build (each a fresh process).
  */
 export const heldSse: Scenario = {
   id: 'held-sse',
@@ -123,7 +124,10 @@ export const heldSse: Scenario = {
     const open = (server: RunningServer) =>
       openSseStreams(new URL(`${server.endpoints.http}/v2/models/held/generate_stream`), GREET_BODY, count);
     const baseline = await holdStreams(context.startFreshBaseline, { ...key, side: 'baseline' }, count, open);
-    return [baseline, await holdStreams(context.startFreshServer, key, count, open)];
+    const compare = context.startFreshCompare
+      ? [await holdStreams(context.startFreshCompare, { ...key, side: 'compare' }, count, open)]
+      : [];
+    return [baseline, ...compare, await holdStreams(context.startFreshServer, key, count, open)];
   },
 };
 
