@@ -18,6 +18,9 @@ const records = readdirSync(folder)
       JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as {
         suite: string;
         writtenAt: string;
+        mode?: string;
+        seed?: number;
+        runsFactor?: number;
         transports: TransportFigures[];
       },
   )
@@ -68,5 +71,9 @@ const rows = (list: typeof records) =>
   list.flatMap((record) => record.transports.map((figures) => ({ suite: record.suite, figures })));
 const written = records.map((r) => r.writtenAt).sort();
 console.log(`Figures written ${written[0] ?? '-'} … ${written.at(-1) ?? '-'} (${folder})`);
+const modes = [
+  ...new Set(records.map((r) => `${r.mode ?? '?'}, seed ${r.seed ?? '?'}, runs ×${r.runsFactor ?? '?'}`)),
+];
+console.log(`Runs: ${modes.join('; ')}`);
 table('Fuzzing', rows(fuzz));
 table('Abuse', rows(abuse));

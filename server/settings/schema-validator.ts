@@ -26,6 +26,10 @@ export function compileSettingsValidator<T>(
   const check = ajv.compile(schema);
   return {
     validate(value: unknown, file: string): T {
+      // Cloning, validating and freezing all recurse: a file nested thousands deep would
+      // overflow the stack (a RangeError, answered as an internal error) instead of being refused.
+      if (nestedDeeperThan(value, MAX_DEPTH))
+        throw new SettingsError(file, [`(root): nested deeper than ${MAX_DEPTH} levels`]);
       const copy = structuredClone(value);
       const problems: string[] = [];
       if (!check(copy)) problems.push(...(check.errors ?? []).map(describeError));
@@ -34,6 +38,21 @@ export function compileSettingsValidator<T>(
       return deepFreeze(copy) as T;
     },
   };
+}
+
+/** How deep settings may nest (objects and arrays); real settings stay under ten. */
+const MAX_DEPTH = 64;
+
+/** Whether objects and arrays nest more than `max` levels below `value` (iterative: any depth is safe). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isRegex(source: string): boolean {

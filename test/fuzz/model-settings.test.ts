@@ -55,10 +55,9 @@ describe('fuzzing model-settings.json through the repository load API (in-proces
               await writeFile(file, content);
               const settingsName = (tryJson(content)?.value as { name?: unknown } | undefined)?.name;
               const target = name === 'm' || typeof settingsName !== 'string' ? 'm' : settingsName;
-              const outcome = await probe.post(
-                `/v2/repository/models/${encodeURIComponent(target)}/load`,
-                '{}',
-              );
+              // A name with a lone surrogate is sent as UTF-8 makes it (U+FFFD), as any client would.
+              const inPath = encodeURIComponent(Buffer.from(target).toString());
+              const outcome = await probe.post(`/v2/repository/models/${inPath}/load`, '{}');
               if (outcome.kind === 'answer' && outcome.status === 500) {
                 const error = (tryJson(outcome.text)?.value as { error?: string } | undefined)?.error ?? '';
                 if (!LOAD_FAILURE.test(error)) {
@@ -74,9 +73,16 @@ describe('fuzzing model-settings.json through the repository load API (in-proces
               }
               const answer = judgeHttp(counter, outcome, content, false);
               if (!answer) return;
-              // Loaded: it serves (when it is the echo) and unloads.
+              // Loaded: the version loaded serves (when it is the echo; without a version the
+              // default one answers, which may be an older version that failed) and unloads.
+              const version = (tryJson(content)?.value as { parameters?: { version?: unknown } } | undefined)
+                ?.parameters?.version;
+              const versionPath =
+                typeof version === 'string' && version !== ''
+                  ? `/versions/${encodeURIComponent(Buffer.from(version).toString())}`
+                  : '';
               const infer = await probe.post(
-                `/v2/models/${encodeURIComponent(target)}/infer`,
+                `/v2/models/${inPath}${versionPath}/infer`,
                 JSON.stringify({ inputs: [{ name: 'a', datatype: 'INT32', shape: [1], data: [1] }] }),
               );
               if (infer.kind !== 'answer' || infer.status >= 500) {
@@ -84,10 +90,7 @@ describe('fuzzing model-settings.json through the repository load API (in-proces
                 if (settings?.implementation === 'echo.Echo' || infer.kind !== 'answer')
                   throw new Violation(`a loaded model answered ${JSON.stringify(infer).slice(0, 300)}`);
               }
-              const unload = await probe.post(
-                `/v2/repository/models/${encodeURIComponent(target)}/unload`,
-                '{}',
-              );
+              const unload = await probe.post(`/v2/repository/models/${inPath}/unload`, '{}');
               if (unload.kind !== 'answer' || unload.status !== 200)
                 throw new Violation(`unload of a loaded model: ${JSON.stringify(unload).slice(0, 300)}`);
             }),
@@ -98,17 +101,44 @@ describe('fuzzing model-settings.json through the repository load API (in-proces
       );
       expect(figures).toMatchObject({ leakedHandles: 0, leakedSessions: 0 });
       expect(figures.outcomes['200']).toBeGreaterThan(0);
-      // The last files loaded may have left `m` failed (readiness false, as documented): a good
-      // file loaded and unloaded takes every version of it away, failed ones included.
+      // The last files loaded may have left models failed (readiness false, as documented): a
+      // good file is loaded and every model but echo unloaded (all versions, failed ones too).
       const restore = new HttpProbe(running.url);
       await writeFile(file, JSON.stringify({ name: 'm', implementation: 'echo.Echo' }));
       expect(await restore.post('/v2/repository/models/m/load', '{}')).toMatchObject({ status: 200 });
-      expect(await restore.post('/v2/repository/models/m/unload', '{}')).toMatchObject({ status: 200 });
+      const index = await restore.post('/v2/repository/index', '{}');
+      const names = new Set(
+        (JSON.parse((index as { text: string }).text) as { name: string }[]).map((entry) => entry.name),
+      );
+      for (const name of names) {
+        if (name === 'echo') continue;
+        const path = `/v2/repository/models/${encodeURIComponent(name)}/unload`;
+        expect(await restore.post(path, '{}')).toMatchObject({ status: 200 });
+      }
       await restore.close();
       await expectStillServing(running.url);
     },
     testTimeout(RUNS, 500),
   );
+
+  test('a file nested 10,000 deep is refused as invalid settings (found by the soak: it was a 500 "Maximum call stack size exceeded")', async () => {
+    const file = path.join(root.dir, 'm', 'model-settings.json');
+    const probe = new HttpProbe(running.url);
+    try {
+      await writeFile(file, `{"name":"m","implementation":${'['.repeat(10_000)}1${']'.repeat(10_000)}}`);
+      const load = await probe.post('/v2/repository/models/m/load', '{}');
+      expect(load).toMatchObject({ kind: 'answer' });
+      // The documented load failure, naming the file and the problem.
+      const { status, text } = load as { status: number; text: string };
+      expect(status).toBe(500);
+      expect(JSON.parse(text).error).toMatch(LOAD_FAILURE);
+      expect(JSON.parse(text).error).toMatch(
+        /model-settings\.json:\n {2}- \(root\): nested deeper than 64 levels$/,
+      );
+    } finally {
+      await probe.close();
+    }
+  });
 
   test('a failed reload keeps the previous instance serving', async () => {
     const file = path.join(root.dir, 'm', 'model-settings.json');

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fromBFloat16Bits, fromFloat16Bits } from '../../../server/codecs/float16.js';
 import type { Datatype } from '../../../server/types.js';
 import { type Corruption, corruption, applyCorruptions } from './corruption.js';
 import { element } from './requests.js';
@@ -31,6 +32,9 @@ const WIDTH: Partial<Record<Datatype, number>> = {
   UINT64: 8,
   INT64: 8,
   FP64: 8,
+  // Never generated; a damaged header may name them (read back in `fromRaw`).
+  FP16: 2,
+  BF16: 2,
 };
 
 /** One input of a binary-extension request: its JSON part and its elements. */
@@ -288,6 +292,12 @@ function fromRaw(datatype: Datatype, raw: Buffer): unknown[] {
         break;
       case 'FP64':
         out.push(raw.readDoubleLE(at));
+        break;
+      case 'FP16':
+        out.push(fromFloat16Bits(raw.readUInt16LE(at)));
+        break;
+      case 'BF16':
+        out.push(fromBFloat16Bits(raw.readUInt16LE(at)));
         break;
       case 'UINT64':
         out.push(raw.readBigUInt64LE(at).toString());

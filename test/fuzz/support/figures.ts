@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SEED, SOAK, runs } from './fuzz-settings.js';
 
 /** Where the suites write their figures; `npm run robustness` turns them into the README table. */
 export const FIGURES_DIR = path.resolve(import.meta.dirname, '../../../test-artifacts/robustness');
@@ -75,7 +76,14 @@ export class FigureCounter {
 /** Writes a suite's figures to `test-artifacts/robustness/<suite>.json`. */
 export function writeFigures(suite: string, figures: TransportFigures[]): void {
   mkdirSync(FIGURES_DIR, { recursive: true });
-  const record = { suite, writtenAt: new Date().toISOString(), transports: figures };
+  const record = {
+    suite,
+    writtenAt: new Date().toISOString(),
+    mode: SOAK ? 'soak' : 'bounded',
+    seed: SEED,
+    runsFactor: runs(1000) / 1000,
+    transports: figures,
+  };
   writeFileSync(path.join(FIGURES_DIR, `${suite}.json`), `${JSON.stringify(record, null, 2)}\n`);
 }
 

@@ -109,9 +109,13 @@ export async function playSession(
         if (!ended) record.valid.set(id, { ...op.request, id });
         send(JSON.stringify({ ...op.request, id }), false);
         break;
-      case 'damaged':
-        send(applyCorruptions({ ...op.request, id }, op.corruptions), false);
+      case 'damaged': {
+        const bytes = applyCorruptions({ ...op.request, id }, op.corruptions);
+        // Damage that leaves nothing is an empty message: it ends the input.
+        if (bytes.length === 0) ended = true;
+        send(bytes, false);
         break;
+      }
       case 'text':
         send(op.text, false);
         break;
