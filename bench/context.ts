@@ -7,6 +7,8 @@ import type { BenchProcess } from './processes.js';
 export interface Endpoints {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   http: string;
+  /** The process serving `http` (REST, SSE, WebSocket), for its CPU time. */
+  httpPid?: number;
   /** `host:port` of its gRPC listener, when it has one. */
   grpc?: string;
   /** The process serving `grpc`, for its CPU time. */
@@ -24,6 +26,8 @@ export interface BenchContext {
   config: BenchConfig;
   server: Endpoints;
   baseline: Endpoints;
+  /** The express baseline (express 5, trivial handlers), a second REST and SSE ceiling. */
+  express?: Endpoints;
   /** The `--compare` build's server, when one was given: where it listens and its ready models. */
   compare?: Endpoints & { readyModels: Set<string> };
   /** The inference service, when `protos/` defines it. */
@@ -41,6 +45,10 @@ export interface BenchContext {
    * clean process (memory per held stream); the caller stops it.
    */
   startFreshServer(): Promise<RunningServer>;
+  /** Starts another node:http baseline, for the same reason. */
+  startFreshBaseline(): Promise<RunningServer>;
+  /** Starts another server of the `--compare` build, for the same reason (when there is one). */
+  startFreshCompare?: () => Promise<RunningServer>;
 }
 
 /** One benchmark scenario: measures the server (and the baseline, when one applies). */

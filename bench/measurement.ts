@@ -1,10 +1,11 @@
 import type { LatencySummary } from './stats.js';
 
 /**
- * Which process a figure was measured against: this build of the server, the bare baseline, or
- * the other build of the server given by `--compare <cli>`.
+ * Which process a figure was measured against: this build of the server, the bare baseline
+ * (`node:http`, grpc-js), the express baseline (express 5 with a trivial handler: what any
+ * express route costs), or the other build of the server given by `--compare <cli>`.
  */
-export type Side = 'server' | 'baseline' | 'compare';
+export type Side = 'server' | 'baseline' | 'express' | 'compare';
 
 /** One figure set: one scenario, one side, one concurrency. */
 export interface Measurement {
@@ -38,6 +39,8 @@ export interface Target {
   text: string;
   /** server / baseline should be at least this. */
   minRatio?: number;
+  /** server / express baseline should be at least this. */
+  minExpressRatio?: number;
   /** The server's value should be at most this (for lower-is-better figures). */
   maxValue?: number;
 }

@@ -14,7 +14,13 @@ import { describeMachine } from './machine.js';
 import { type Measurement, unavailable } from './measurement.js';
 import type { BenchProcess } from './processes.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { startGrpcBaseline, startHttpBaseline, startServerReady } from './start.js';
+import {
+  asRunning,
+  startExpressBaseline,
+  startGrpcBaseline,
+  startHttpBaseline,
+  startServerReady,
+} from './start.js';
 import { summarise } from './summary.js';
 import { formatTable } from './table.js';
 import { TARGETS } from './targets.js';
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
       proto ? startGrpcBaseline(repoRoot, config.protosDir) : Promise.resolve(undefined),
       // The other build, side by side on the same repository (its own ports).
       config.compare ? startServerReady(repoRoot, config.compare, repo.folder) : Promise.resolve(undefined),
+      startExpressBaseline(repoRoot),
     ]);
     for (const result of started) {
       if (result.status !== 'fulfilled' || !result.value) continue;
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
     const compare = (
       started[3] as PromiseFulfilledResult<Awaited<ReturnType<typeof startServerReady>> | undefined>
     ).value;
+    const expressBaseline = (started[4] as PromiseFulfilledResult<BenchProcess>).value;
     if (compare) {
       log(`compare: ${config.compare}`);
       for (const m of compare.models)
@@ -76,9 +84,11 @@ async function main(): Promise<void> {
       server: server.endpoints,
       baseline: {
         http: `http://127.0.0.1:${httpBaseline.ports.http}`,
+        httpPid: httpBaseline.pid,
         grpc: grpcBaseline ? `127.0.0.1:${grpcBaseline.ports.grpc}` : undefined,
         grpcPid: grpcBaseline?.pid,
       },
+      express: asRunning(expressBaseline).endpoints,
       compare: compare && {
         ...compare.endpoints,
         readyModels: new Set(compare.models.filter((m) => m.state === 'READY').map((m) => m.name)),
@@ -95,6 +105,11 @@ async function main(): Promise<void> {
       ]),
       extensions: v2.extensions ?? [],
       startFreshServer: () => startServerReady(repoRoot, config.cli, repo.folder),
+      startFreshBaseline: async () => asRunning(await startHttpBaseline(repoRoot)),
+      startFreshCompare:
+        config.compare === undefined
+          ? undefined
+          : () => startServerReady(repoRoot, config.compare as string, repo.folder),
     };
     for (const scenario of SCENARIOS) {
       if (!selected(config, scenario.id)) continue;

@@ -35,6 +35,26 @@ export function startHttpBaseline(repoRoot: string): Promise<BenchProcess> {
   });
 }
 
+/** Starts the express baseline (express 5 with trivial handlers). */
+export function startExpressBaseline(repoRoot: string): Promise<BenchProcess> {
+  return startProcess({
+    name: 'express baseline',
+    command: process.execPath,
+    args: tsxArgs(path.join(repoRoot, 'bench', 'baselines', 'express-baseline.ts')),
+    cwd: repoRoot,
+    portPatterns: { http: { pattern: /BASELINE EXPRESS listening on \S+:(\d+)/, required: true } },
+    timeoutMs: 30_000,
+  });
+}
+
+/** A baseline process as a running server: where it listens and its process. */
+export function asRunning(process: BenchProcess): RunningServer {
+  return {
+    process,
+    endpoints: { http: `http://127.0.0.1:${process.ports.http}`, httpPid: process.pid },
+  };
+}
+
 /** Starts the bare grpc-js baseline on the same proto as the server. */
 export function startGrpcBaseline(repoRoot: string, protosDir: string): Promise<BenchProcess> {
   return startProcess({
@@ -87,5 +107,5 @@ export async function startServerReady(
   const http = `http://127.0.0.1:${process.ports.http}`;
   const models = await waitForModels(http, 60_000);
   const grpc = process.ports.grpc === undefined ? undefined : `127.0.0.1:${process.ports.grpc}`;
-  return { process, endpoints: { http, grpc, grpcPid: process.pid }, models };
+  return { process, endpoints: { http, httpPid: process.pid, grpc, grpcPid: process.pid }, models };
 }

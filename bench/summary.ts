@@ -9,6 +9,8 @@ export interface Row {
   unit: string;
   server?: Measurement;
   baseline?: Measurement;
+  /** The express baseline, when the scenario measures it (REST and SSE). */
+  express?: Measurement;
   /** The `--compare` build, when the run had one and the scenario measures it. */
   compare?: Measurement;
   /** server / baseline of the headline value, when both were measured. */
@@ -17,6 +19,10 @@ export interface Row {
   compareRatio?: number;
   /** compare / baseline: where the other build stood against the same baseline. */
   compareBaselineRatio?: number;
+  /** server / express baseline. */
+  expressRatio?: number;
+  /** compare / express baseline. */
+  compareExpressRatio?: number;
   target?: Target;
   /** Whether the target is met; undefined when there is no target or no figure to judge. */
   meetsTarget?: boolean;
@@ -24,7 +30,8 @@ export interface Row {
 
 /**
  * Pairs server and baseline measurements by scenario and concurrency, in first-seen order,
- * computes their ratio and judges the target (if `targets` has one for the scenario id).
+ * computes their ratios and judges the target: `targets["<id>@<concurrency>"]`, else
+ * `targets["<id>"]`.
  */
 export function summarise(
   measurements: readonly Measurement[],
@@ -35,7 +42,8 @@ export function summarise(
     const key = `${m.id}@${m.concurrency}`;
     let row = rows.get(key);
     if (!row) {
-      row = { id: m.id, label: m.label, concurrency: m.concurrency, unit: m.unit, target: targets[m.id] };
+      const target = targets[`${m.id}@${m.concurrency}`] ?? targets[m.id];
+      row = { id: m.id, label: m.label, concurrency: m.concurrency, unit: m.unit, target };
       rows.set(key, row);
     }
     row[m.side] = m;
@@ -45,6 +53,10 @@ export function summarise(
     if (row.compare) {
       row.compareRatio = ratio(figure(row.server), figure(row.compare));
       row.compareBaselineRatio = ratio(figure(row.compare), figure(row.baseline));
+    }
+    if (row.express) {
+      row.expressRatio = ratio(figure(row.server), figure(row.express));
+      if (row.compare) row.compareExpressRatio = ratio(figure(row.compare), figure(row.express));
     }
     row.meetsTarget = judge(row);
   }
@@ -56,12 +68,19 @@ function figure(m: Measurement | undefined): number | undefined {
   return m && !m.unavailable ? m.value : undefined;
 }
 
+/** Every condition the target sets must hold; undefined when one cannot be judged (no figure). */
 function judge(row: Row): boolean | undefined {
   const { target } = row;
   if (!target) return undefined;
+  const checks: (boolean | undefined)[] = [];
   if (target.minRatio !== undefined)
-    return row.ratio === undefined ? undefined : row.ratio >= target.minRatio;
-  const value = figure(row.server);
-  if (target.maxValue !== undefined) return value === undefined ? undefined : value <= target.maxValue;
-  return undefined;
+    checks.push(row.ratio === undefined ? undefined : row.ratio >= target.minRatio);
+  if (target.minExpressRatio !== undefined)
+    checks.push(row.expressRatio === undefined ? undefined : row.expressRatio >= target.minExpressRatio);
+  if (target.maxValue !== undefined) {
+    const value = figure(row.server);
+    checks.push(value === undefined ? undefined : value <= target.maxValue);
+  }
+  if (checks.length === 0 || checks.includes(undefined)) return undefined;
+  return checks.every(Boolean);
 }

@@ -38,7 +38,7 @@ function notes(row: Row): string {
     ([key, value]) => `${key}=${formatNumber(value)}`,
   );
   // The other sides' CPU per operation, beside the server's.
-  for (const side of ['compare', 'baseline'] as const) {
+  for (const side of ['compare', 'baseline', 'express'] as const) {
     const cpu = row[side]?.extra?.cpuUsPerOp;
     if (cpu !== undefined) parts.push(`${side}CpuUsPerOp=${formatNumber(cpu)}`);
   }
@@ -59,15 +59,21 @@ export const TABLE_HEADER = [
   'notes',
 ];
 
-/** The extra columns of a run with `--compare`, placed after `ratio`. */
+/** The extra columns of rows measured against the express baseline, placed after `ratio`. */
+export const EXPRESS_HEADER = ['express', 'server/express'];
+
+/** The extra columns of a run with `--compare`, placed after those. */
 export const COMPARE_HEADER = ['compare', 'compare/baseline', 'server/compare'];
 
 function ratioText(value: number | undefined): string {
   return value === undefined ? '–' : `${value.toFixed(2)}×`;
 }
 
-/** One table line per row, as cells (with the compare columns when `withCompare`). */
-export function tableCells(row: Row, withCompare = false): string[] {
+/**
+ * One table line per row, as cells (with the express columns when `withExpress`, the compare
+ * columns when `withCompare`; the compare/baseline column then also says compare/express).
+ */
+export function tableCells(row: Row, withCompare = false, withExpress = false): string[] {
   const cells = [
     row.label,
     String(row.concurrency),
@@ -80,24 +86,35 @@ export function tableCells(row: Row, withCompare = false): string[] {
     latencies(row.baseline),
     notes(row),
   ];
+  const extra: string[] = [];
+  if (withExpress) extra.push(headline(row.express), ratioText(row.expressRatio));
   if (withCompare) {
-    cells.splice(
-      6,
-      0,
+    const versus =
+      row.compareExpressRatio === undefined ? '' : ` (${ratioText(row.compareExpressRatio)} express)`;
+    extra.push(
       headline(row.compare),
-      ratioText(row.compareBaselineRatio),
+      `${ratioText(row.compareBaselineRatio)}${versus}`,
       ratioText(row.compareRatio),
     );
   }
+  cells.splice(6, 0, ...extra);
   return cells;
 }
 
 /** Renders rows as a Markdown table (readable on a terminal, pasteable into BENCHMARKS.md). */
 export function formatTable(rows: readonly Row[]): string {
   const withCompare = rows.some((row) => row.compare);
-  const header = withCompare
-    ? [...TABLE_HEADER.slice(0, 6), ...COMPARE_HEADER, ...TABLE_HEADER.slice(6)]
-    : TABLE_HEADER;
-  const lines = [header, header.map(() => '---'), ...rows.map((row) => tableCells(row, withCompare))];
+  const withExpress = rows.some((row) => row.express);
+  const header = [
+    ...TABLE_HEADER.slice(0, 6),
+    ...(withExpress ? EXPRESS_HEADER : []),
+    ...(withCompare ? COMPARE_HEADER : []),
+    ...TABLE_HEADER.slice(6),
+  ];
+  const lines = [
+    header,
+    header.map(() => '---'),
+    ...rows.map((row) => tableCells(row, withCompare, withExpress)),
+  ];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -158,14 +158,14 @@ export class DataPlane {
     const slots = this.registry.slots();
     if (slots.length === 0) return this.settings.ready_without_models;
     if (slots.some((s) => s.state === 'LOADING')) return false;
-    const ready = slots.filter((s) => s.state === 'READY').length;
+    const ready = slots.filter((s) => s.ready).length;
     if (ready === 0) return false;
     return this.settings.ready_requires_all_models ? ready === slots.length : true;
   }
 
   /** Whether one model version is ready (unknown models are 404). */
   modelReady(ref: ModelRef): boolean {
-    return this.registry.get(ref.name, ref.version).state === 'READY';
+    return this.registry.get(ref.name, ref.version).ready;
   }
 
   /**
@@ -327,7 +327,7 @@ export class DataPlane {
     const entry = this.sessions.get(slot, sessionId);
     if (!entry) throw new NotFoundError(`model '${ref.name}' has no open session '${sessionId}'`);
     call.sessionOpened();
-    return untilAborted(entry.session.tap(), call.signal);
+    return counted(untilAborted(entry.session.tap(), call.signal), call);
   }
 
   /** A request made of one binary frame for a session's model (see `frameRequest`). */
@@ -444,6 +444,14 @@ function normalise(err: unknown, signal: AbortSignal): InferenceServerError {
   if (isInferenceServerError(err)) return err;
   if (signal.aborted && isInferenceServerError(signal.reason)) return signal.reason;
   return InferenceServerError.from(err, 'model error');
+}
+
+/** A follower's responses, each recorded on its call (stream metrics, access log, tracing). */
+async function* counted<T>(responses: AsyncIterable<T>, call: Call): AsyncGenerator<T> {
+  for await (const response of responses) {
+    call.responded();
+    yield response;
+  }
 }
 
 /** `session_idle_timeout` in milliseconds; 0 or null: no timeout. */

@@ -10,8 +10,8 @@ import { type GuardedSockets, guardSockets } from './socket-guard.js';
 export interface HttpListener {
   server: Server;
   sockets: GuardedSockets;
-  /** Responses not yet finished, each resolving when it closes. */
-  inflight: Map<ServerResponse, Promise<void>>;
+  /** Responses not yet closed. */
+  inflight: Set<ServerResponse>;
 }
 
 /**
@@ -52,17 +52,14 @@ export function createHttpListener(
     greetingBytes: tls ? 0 : 1,
     logger,
   });
-  const inflight = new Map<ServerResponse, Promise<void>>();
+  // A set and one shared listener: a held stream costs the server no promise or closure here.
+  const inflight = new Set<ServerResponse>();
+  function forget(this: ServerResponse): void {
+    inflight.delete(this);
+  }
   server.on('request', (_req, res: ServerResponse) => {
-    inflight.set(
-      res,
-      new Promise((resolve) =>
-        res.once('close', () => {
-          inflight.delete(res);
-          resolve();
-        }),
-      ),
-    );
+    inflight.add(res);
+    res.on('close', forget);
   });
   return { server, sockets, inflight };
 }
@@ -84,13 +81,20 @@ export async function drainHttpListener(
 ): Promise<void> {
   const { server, sockets, inflight } = listener;
   if (!server.listening) return;
-  const running = Promise.all([...inflight.values(), upgraded]).then(() => undefined);
+  const running = Promise.all([...closedAll(inflight), upgraded]).then(() => undefined);
   await closeWithin(running, graceMs, onExpired, () => server.closeAllConnections());
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const finished = Promise.all([...inflight.values()]);
+  const finished = Promise.all(closedAll(inflight));
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   server.closeAllConnections();
   sockets.destroyAll();
   await closed;
+}
+
+/** A promise per response still open, resolving when it closes. */
+function closedAll(responses: ReadonlySet<ServerResponse>): Promise<void>[] {
+  return [...responses].map((res) =>
+    res.closed ? Promise.resolve() : new Promise<void>((resolve) => res.once('close', () => resolve())),
+  );
 }

@@ -51,7 +51,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const fallback: LevelWithSilent = options.debug ? 'debug' : 'info';
   const levels = loggerLevels(options.logging ?? null, fallback);
   const root = pino({ level: levels.server, base: { name: 'mlserver-ts' } }, stream);
-  const access = root.child({ name: 'access' }, { level: levels.access });
+  // A logger of its own, not `root.child({ name })`: pino appends a child's bindings, so the
+  // line would carry `"name"` twice, which strict JSON consumers reject.
+  const access = pino({ level: levels.access, base: { name: 'access' } }, stream);
   // One line per problem; the error's stack only when the server logs at debug level.
   const withStack = root.isLevelEnabled('debug');
   const wrap = (log: pino.Logger, child?: () => Logger): Logger => ({

@@ -39,6 +39,26 @@ export class ModelSlot {
 
   constructor(readonly settings: ModelSettings) {}
 
+  /**
+   * Whether the model is ready to serve: READY, and its runtime does not say otherwise. A runtime
+   * may report itself not ready (`model.ready` false) while it recovers — a model in worker
+   * threads while none of its workers is alive — and still take calls, which wait for it.
+   */
+  get ready(): boolean {
+    return this.state === 'READY' && !this.outOfService;
+  }
+
+  /** READY, but its runtime says it cannot serve now (see `ready`). */
+  get outOfService(): boolean {
+    return this.state === 'READY' && this.model !== undefined && !this.model.ready;
+  }
+
+  /** Why the runtime says it cannot serve now (see `outOfService`). */
+  get outOfServiceReason(): string {
+    const why = (this.model as { unavailableReason?: unknown } | undefined)?.unavailableReason;
+    return typeof why === 'string' ? why : 'its runtime reports that it is not ready';
+  }
+
   get name(): string {
     return this.settings.name;
   }

@@ -174,8 +174,13 @@ export class ModelRegistry {
   list(): ModelVersionStatus[] {
     const all: ModelVersionStatus[] = [];
     for (const [name, versions] of this.models) {
-      for (const [version, slot] of versions)
-        all.push({ name, version, state: slot.state, reason: slot.reason });
+      for (const [version, slot] of versions) {
+        // A runtime recovering (no live worker) is listed UNAVAILABLE with why, as readiness says.
+        const [state, reason] = slot.outOfService
+          ? ['UNAVAILABLE' as const, slot.outOfServiceReason]
+          : [slot.state, slot.reason];
+        all.push({ name, version, state, reason });
+      }
     }
     return all.sort(
       (a, b) =>

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { TlsOptions } from 'node:tls';
 import { AccessControl } from './access.js';
 import { DataPlane } from './dataplane.js';
@@ -20,11 +21,12 @@ import { RepositoryHandlers } from './repository-handlers.js';
 import { ModelRepository } from './repository.js';
 import { DEFAULT_GRPC_MAX_MESSAGE_LENGTH, GrpcListener } from './grpc/grpc-server.js';
 import type { StreamFlavour } from './grpc/protos.js';
-import { createRestApp } from './rest/app.js';
+import { createRestListener } from './rest/app.js';
 import { jsonLimits } from './settings/json-limits.js';
 import { WsListener } from './ws/ws-listener.js';
-import { type ModuleImporter, RuntimeLoader } from './runtime-loader.js';
-import { registerBuiltinRuntimes } from './builtin-runtimes.js';
+import type { ModuleImporter, RuntimeLoader } from './runtime-loader.js';
+import { BUILTIN_PLACEMENT, registerBuiltinRuntimes } from './builtin-runtimes.js';
+import { WorkerRuntimeLoader } from './workers/worker-loader.js';
 import { placeholderSettings } from './settings/model-settings.js';
 import { MODEL_ENV_SOURCE } from './settings/model-settings-env.js';
 import type { ServerSettings } from './settings/server-settings.js';
@@ -81,6 +83,11 @@ export class InferenceServer {
    * `access.check(headers, scope)` on upgrade).
    */
   readonly access: AccessControl;
+  /**
+   * The express app of the HTTP port: every REST route; the dataplane routes' `POST`s reach it
+   * only in spellings the fast path in front of it leaves alone (see `rest/fast-path.ts`).
+   */
+  readonly restApp: Express;
   /** Prometheus metrics of every call (null `metrics_endpoint`: none). */
   readonly metrics: CallMetrics | undefined;
   private readonly tracer: CallTracer | undefined;
@@ -109,10 +116,16 @@ export class InferenceServer {
     this.access = new AccessControl(settings);
     this.tls = readTlsOptions(settings);
     this.loader = registerBuiltinRuntimes(
-      new RuntimeLoader(options.importModule, {
-        scope: settings.model_files_scope,
-        repositoryRoot: settings.model_repository_root,
-      }),
+      new WorkerRuntimeLoader(
+        options.importModule,
+        { scope: settings.model_files_scope, repositoryRoot: settings.model_repository_root },
+        {
+          parallelWorkers: settings.parallel_workers,
+          unloadWarnMs: settings.parallel_workers_timeout * 1000,
+          logger: this.logger,
+          placement: BUILTIN_PLACEMENT,
+        },
+      ),
     );
     this.registry = new ModelRegistry(
       this.loader,
@@ -144,7 +157,7 @@ export class InferenceServer {
     );
     this.modelConfigs = new ModelConfigs(this.dataplane, this.registry);
     this.repositoryHandlers = new RepositoryHandlers(this.repository, this.registry);
-    const app = createRestApp({
+    const rest = createRestListener({
       dataplane: this.dataplane,
       repository: this.repositoryHandlers,
       statistics: this.statistics,
@@ -154,7 +167,8 @@ export class InferenceServer {
       access: this.access,
       draining: this.draining.signal,
     });
-    this.http = createHttpListener(app, settings, this.tls, this.logger);
+    this.restApp = rest.app;
+    this.http = createHttpListener(rest.listener, settings, this.tls, this.logger);
     new WsListener({
       dataplane: this.dataplane,
       logger: this.logger,

@@ -89,11 +89,11 @@ describe('the single model of MLSERVER_MODEL_* (MLServer without model-settings.
       ]),
     );
     const unbuilt = await modelSettingsFromEnv(
-      { MLSERVER_MODEL_IMPLEMENTATION: 'onnx', MLSERVER_MODEL_PARALLEL_WORKERS: '2' },
+      { MLSERVER_MODEL_IMPLEMENTATION: 'onnx', MLSERVER_MODEL_WARM_WORKERS: 'true' },
       '/srv',
     );
     expect((unbuilt as { error: { problems: readonly string[] } }).error.problems).toEqual([
-      expect.stringMatching(/^MLSERVER_MODEL_PARALLEL_WORKERS: 2 is not available yet in mlserver-ts/),
+      expect.stringMatching(/^MLSERVER_MODEL_WARM_WORKERS: true is not available yet in mlserver-ts/),
     ]);
   });
 

@@ -102,6 +102,10 @@ const CALLS: Call[] = [
   { method: 'get', path: '/v2/models/raw-single/docs/dataplane.json' },
   { method: 'get', path: '/v2/models/versioned/versions/2/docs/dataplane.json' },
   { method: 'get', path: '/v2/models/nope/docs/dataplane.json' },
+  { method: 'get', path: '/examples/asr/' },
+  { method: 'get', path: '/examples/asr/page.js' },
+  { method: 'get', path: '/examples/asr/style.css' },
+  { method: 'get', path: '/examples/asr/nope.js' },
 ];
 
 type Paths = OpenApiDocument['paths'];

@@ -52,14 +52,25 @@ describe('settings.json', () => {
 
   test('a feature that is not built yet is accepted only with its off value', () => {
     const problems = problemsOf(() =>
-      serverSettingsValidator.validate({ parallel_workers: 2 }, 'settings.json'),
+      serverSettingsValidator.validate({ environments_dir: '/envs' }, 'settings.json'),
     );
     expect(problems).toEqual([
-      'parallel_workers: 2 is not available yet in mlserver-ts (models run in the server process; ONNX models use worker threads); only 0 is accepted',
+      'environments_dir: "/envs" is not available yet in mlserver-ts (there are no Python environments to unpack); only null is accepted',
     ]);
     expect(problemsOf(() => serverSettingsValidator.validate({ kafka_enabled: true }, 'f'))[0]).toMatch(
       /^kafka_enabled: true is not available yet/,
     );
+  });
+
+  test('parallel_workers: worker threads per model, 0 to 64', () => {
+    expect(serverSettingsValidator.validate({}, 'f').parallel_workers).toBe(0);
+    expect(serverSettingsValidator.validate({ parallel_workers: 2 }, 'f').parallel_workers).toBe(2);
+    expect(problemsOf(() => serverSettingsValidator.validate({ parallel_workers: 65 }, 'f'))).toEqual([
+      'parallel_workers: must be <= 64',
+    ]);
+    expect(problemsOf(() => serverSettingsValidator.validate({ parallel_workers: -1 }, 'f'))).toEqual([
+      'parallel_workers: must be >= 0',
+    ]);
   });
 
   test('the error names the file', () => {
@@ -166,6 +177,12 @@ describe('model-settings.json', () => {
         'extra: unknown field',
       ]),
     );
+  });
+
+  test('parallel_workers: null (the server decides), 0 (the server thread) or a worker count', () => {
+    expect(modelSettingsValidator.validate(base, 'f').parallel_workers).toBeNull();
+    expect(modelSettingsValidator.validate({ ...base, parallel_workers: 0 }, 'f').parallel_workers).toBe(0);
+    expect(modelSettingsValidator.validate({ ...base, parallel_workers: 3 }, 'f').parallel_workers).toBe(3);
   });
 
   test('adaptive batching: max_batch_size, max_batch_time and max_queue_size are accepted, bad values named', () => {

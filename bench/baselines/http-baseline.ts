@@ -1,12 +1,17 @@
 /**
  * The bare node:http baseline: the practical ceiling of the platform for REST and SSE. It parses
  * the same JSON body the server gets and answers the same JSON (unary) or the same six
- * `data:` events (SSE), with no framework, validation or runtime in between.
+ * `data:` events (SSE), with no framework, validation or runtime in between; `held` streams are
+ * held after their first event until an `infer` on `held` releases them (memory per held stream).
+ * On the same port, a bare `ws` server (the library the server uses, with the server's options)
+ * answers each text message of a WebSocket to `…/infer_stream` the same way: one JSON message
+ * per request.
  *
  * Run as its own process; logs `BASELINE HTTP listening on 127.0.0.1:<port>`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { WebSocketServer } from 'ws';
 
 interface Tensor {
   name: string;
@@ -67,6 +72,16 @@ function answerBinary(model: string, raw: Buffer, headerLength: number, res: Ser
 
 const ROUTE = /^\/v2\/models\/([^/]+)\/(infer|generate|generate_stream|infer_stream)$/;
 
+/**
+ * The held-stream baseline: a `held` stream gets its head and first event at once and is kept
+ * (only its response, in a list) until an `infer` on `held` answers each with a second event.
+ */
+const held: { res: ServerResponse; event: string }[] = [];
+
+function releaseHeld(): void {
+  for (const { res, event } of held.splice(0)) res.end(event);
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const route = ROUTE.exec(req.url ?? '');
   if (req.method !== 'POST' || !route) {
@@ -82,11 +97,18 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   const body = JSON.parse(raw.toString('utf8')) as { id?: string; inputs: Tensor[] };
   if (route[2] === 'infer' || route[2] === 'generate') {
+    if (model === 'held') releaseHeld();
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer(model, body));
     return;
   }
   res.socket?.setNoDelay(true);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (model === 'held') {
+    const event = `data: ${answer(model, body)}\n\n`;
+    res.write(event);
+    held.push({ res, event });
+    return;
+  }
   for (let i = 0; i < 6; i++) res.write(`data: ${answer(model, body)}\n\n`);
   res.end();
 }
@@ -97,6 +119,29 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 65_000;
+
+const WS_ROUTE = /^\/v2\/models\/([^/]+)\/(?:infer_stream|generate_stream)$/;
+const websockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+server.on('upgrade', (req, socket, head) => {
+  const route = WS_ROUTE.exec(req.url ?? '');
+  if (!route) {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  websockets.handleUpgrade(req, socket, head, (ws) => {
+    const model = route[1]!;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const text = data.toString();
+      if (text === '') {
+        ws.close(1000);
+        return;
+      }
+      ws.send(answer(model, JSON.parse(text) as { id?: string; inputs: Tensor[] }));
+    });
+    ws.on('error', () => undefined);
+  });
+});
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -3,21 +3,23 @@ import { SseEventCounter } from './sse-load.js';
 
 /** N SSE streams opened and held by the client. */
 export interface HeldSse {
-  /** Streams whose response head (200, text/event-stream) arrived. */
+  /** Streams whose response head (200, text/event-stream) and first event arrived. */
   opened: number;
   /** Streams that failed to open. */
   failed: number;
   /** Milliseconds until every stream was open (or had failed). */
   openMs: number;
-  /** Resolves with how many streams got an event, once all did or `timeoutMs` passed. */
+  /** Resolves with how many streams got their second event, once all did or `timeoutMs` passed. */
   served(timeoutMs: number): Promise<number>;
   /** Destroys every socket. */
   close(): void;
 }
 
 /**
- * Opens `count` SSE streams (`POST url` with `body`), at most `window` handshakes in flight at a
- * time so the listen backlog does not overflow, and keeps them open.
+ * Opens `count` SSE streams (`POST url` with `body`, which asks the held model for a first
+ * response at once), at most `window` opening at a time so the listen backlog does not
+ * overflow, and keeps them open. A stream is open when its head and first event arrived (the
+ * server sends its head with the first event), served when its second event arrived.
  */
 export async function openSseStreams(url: URL, body: string, count: number, window = 256): Promise<HeldSse> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
@@ -29,31 +31,36 @@ export async function openSseStreams(url: URL, body: string, count: number, wind
   const begun = performance.now();
   const openOne = () =>
     new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (ok) opened++;
+        else failed++;
+        resolve();
+      };
       const req = http.request(
         url,
         { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
         (res) => {
-          if (res.statusCode === 200) opened++;
-          else failed++;
-          resolve();
+          if (res.statusCode !== 200) settle(false);
           const counter = new SseEventCounter();
           let counted = false;
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             counter.push(chunk);
-            if (!counted && counter.events > 0) {
+            if (counter.events >= 1) settle(true);
+            if (!counted && counter.events > 1) {
               counted = true;
               served++;
               onServed?.();
             }
           });
           res.on('error', () => undefined);
+          res.on('close', () => settle(false));
         },
       );
-      req.on('error', () => {
-        failed++;
-        resolve();
-      });
+      req.on('error', () => settle(false));
       req.end(body);
       requests.push(req);
     });

@@ -8,6 +8,8 @@ export interface HttpLoadOptions {
   connections: number;
   warmupMs: number;
   durationMs: number;
+  /** Called as the counted window starts and ends (after the warm-up). */
+  onWindow?: (phase: 'start' | 'end') => void;
 }
 
 /** What autocannon measured: 2xx completions, failures, and its latency percentiles (ms). */
@@ -41,7 +43,9 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadRes
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
+  options.onWindow?.('start');
   const result = await instance;
+  options.onWindow?.('end');
   return {
     count: result['2xx'],
     errors: result.non2xx + result.errors,

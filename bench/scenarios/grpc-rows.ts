@@ -79,7 +79,8 @@ export function grpcSides(context: BenchContext, withBaseline: boolean): Side[] 
 }
 
 /** Adds the process's CPU microseconds per completed operation to a measurement's extras. */
-function withCpu(measurement: Measurement, cpuMicros: number): Measurement {
+/** Adds `cpuUsPerOp` (CPU time of the measured process per completed operation) to a figure. */
+export function withCpu(measurement: Measurement, cpuMicros: number): Measurement {
   if (!Number.isFinite(cpuMicros) || measurement.count === 0) return measurement;
   return { ...measurement, extra: { ...measurement.extra, cpuUsPerOp: cpuMicros / measurement.count } };
 }

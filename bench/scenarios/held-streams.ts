@@ -2,10 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext, RunningServer, Scenario } from '../context.js';
 import { openGrpcStreams } from '../load/held-grpc.js';
 import { openSseStreams } from '../load/held-sse.js';
+import { openHeldWsSessions } from '../load/held-ws.js';
 import { describeMachine } from '../machine.js';
 import { type Measurement, unavailable } from '../measurement.js';
 import { IDENTITY_BODY, typedRequest } from '../payloads.js';
 import { bytesPerItem } from '../stats.js';
+
+/** The identity tensor, asking the held model for a first response at once (see bench/models/held). */
+const GREET_BODY = JSON.stringify({ ...JSON.parse(IDENTITY_BODY), parameters: { greet: true } });
 
 /** Sockets kept free for everything else the processes hold. */
 const SPARE_FILES = 500;
@@ -35,12 +39,12 @@ async function release(server: RunningServer): Promise<void> {
  * were still served.
  */
 async function holdStreams(
-  context: BenchContext,
-  key: { id: string; label: string },
+  start: () => Promise<RunningServer>,
+  key: { id: string; label: string; side?: Measurement['side'] },
   count: number,
   open: (server: RunningServer) => Promise<Held>,
 ): Promise<Measurement> {
-  const server = await context.startFreshServer();
+  const server = await start();
   let held: Held | undefined;
   try {
     await sleep(1000);
@@ -58,7 +62,7 @@ async function holdStreams(
 }
 
 function measured(
-  key: { id: string; label: string },
+  key: { id: string; label: string; side?: Measurement['side'] },
   count: number,
   held: Held,
   served: number,
@@ -68,7 +72,7 @@ function measured(
   const perStream = bytesPerItem(before, after, held.opened) / 1024;
   return {
     ...key,
-    side: 'server',
+    side: key.side ?? 'server',
     concurrency: count,
     value: perStream,
     unit: 'KB/stream',
@@ -98,7 +102,11 @@ function streamCount(context: BenchContext): { count: number; note?: string } {
   return { count: asked };
 }
 
-/** N idle SSE `generate_stream` streams held open on the held model, then each answered once. */
+/**
+ * N SSE `generate_stream` streams held open on the held model (head and first event sent), then
+ * each answered once more; beside the same held by the bare `node:http` baseline and, with
+ * `--compare`, by the other build (each a fresh process).
+ */
 export const heldSse: Scenario = {
   id: 'held-sse',
   async run(context) {
@@ -114,12 +122,12 @@ export const heldSse: Scenario = {
     }
     if (note) process.stderr.write(`${note}\n`);
     const open = (server: RunningServer) =>
-      openSseStreams(
-        new URL(`${server.endpoints.http}/v2/models/held/generate_stream`),
-        IDENTITY_BODY,
-        count,
-      );
-    return [await holdStreams(context, key, count, open)];
+      openSseStreams(new URL(`${server.endpoints.http}/v2/models/held/generate_stream`), GREET_BODY, count);
+    const baseline = await holdStreams(context.startFreshBaseline, { ...key, side: 'baseline' }, count, open);
+    const compare = context.startFreshCompare
+      ? [await holdStreams(context.startFreshCompare, { ...key, side: 'compare' }, count, open)]
+      : [];
+    return [baseline, ...compare, await holdStreams(context.startFreshServer, key, count, open)];
   },
 };
 
@@ -147,6 +155,34 @@ export const heldGrpc: Scenario = {
       if (!server.endpoints.grpc) throw new Error('the fresh server logged no gRPC port');
       return openGrpcStreams(proto, server.endpoints.grpc, typedRequest('held'), count);
     };
-    return [await holdStreams(context, key, count, open)];
+    return [await holdStreams(context.startFreshServer, key, count, open)];
+  },
+};
+
+/**
+ * N WebSocket sessions (`…/held/infer_stream`), each with one request waiting on the held model
+ * and nothing else moving (idle), then released; KB of server memory per session.
+ */
+export const heldWs: Scenario = {
+  id: 'held-ws',
+  async run(context) {
+    const { count, note } = streamCount(context);
+    const key = { id: this.id, label: 'WebSocket sessions held, then each served' };
+    if (!context.readyModels.has('held')) {
+      return [
+        unavailable(
+          { ...key, side: 'server', concurrency: count, unit: 'KB/stream' },
+          'held model not ready',
+        ),
+      ];
+    }
+    if (note) process.stderr.write(`${note}\n`);
+    const open = (server: RunningServer) =>
+      openHeldWsSessions(
+        `${server.endpoints.http.replace(/^http/, 'ws')}/v2/models/held/infer_stream`,
+        IDENTITY_BODY,
+        count,
+      );
+    return [await holdStreams(context.startFreshServer, key, count, open)];
   },
 };

@@ -1,8 +1,38 @@
 import type { Scenario } from '../context.js';
-import { runWrk, wrkInstalled } from '../load/wrk-load.js';
-import { type Measurement, unavailable } from '../measurement.js';
-import { SIDES } from '../measure.js';
+import { runWrk, type WrkResult, wrkInstalled } from '../load/wrk-load.js';
+import type { Measurement } from '../measurement.js';
+import type { MeasurementKey } from '../measure.js';
 import { IDENTITY_BODY } from '../payloads.js';
+import { type HttpMeasure, httpRows } from './http-rows.js';
+
+/** A wrk run as a measurement of `unit` per second. */
+function fromWrk(key: MeasurementKey, unit: string, result: WrkResult): Measurement {
+  return {
+    ...key,
+    value: result.requestsPerSecond,
+    unit,
+    higherIsBetter: true,
+    count: result.requests,
+    errors: result.errors,
+    latency: { count: result.requests, mean: Number.NaN, max: Number.NaN, ...result.latency },
+  };
+}
+
+/**
+ * A wrk measurement of POSTing the identity body to `path`: one unmeasured second of warm-up,
+ * then whole seconds (wrk takes no fractions).
+ */
+export function wrkMeasure(path: string, unit: string, durationMs: number): HttpMeasure {
+  const seconds = Math.max(1, Math.floor(durationMs / 1000));
+  return async (base, concurrency, key, onWindow) => {
+    const url = `${base}${path}`;
+    await runWrk(url, IDENTITY_BODY, concurrency, 1);
+    onWindow('start');
+    const result = await runWrk(url, IDENTITY_BODY, concurrency, seconds);
+    onWindow('end');
+    return fromWrk(key, unit, result);
+  };
+}
 
 /**
  * The REST `infer` scenario again under wrk (Debian's `wrk`, one thread), when it is installed:
@@ -10,34 +40,40 @@ import { IDENTITY_BODY } from '../payloads.js';
  */
 export const restInferWrk: Scenario = {
   id: 'rest-infer-wrk',
-  async run({ config, server, baseline, readyModels }) {
-    const label = 'REST infer FP32[1,16] (wrk)';
-    const installed = await wrkInstalled();
-    const out: Measurement[] = [];
-    // wrk takes whole seconds only.
-    const seconds = Math.max(1, Math.floor(config.durationMs / 1000));
-    for (const concurrency of config.concurrencies) {
-      for (const side of SIDES) {
-        const key = { id: this.id, label, side, concurrency };
-        if (!installed || (side === 'server' && !readyModels.has('identity'))) {
-          const why = installed ? 'identity model not ready' : 'wrk is not installed (apt-get install wrk)';
-          out.push(unavailable({ ...key, unit: 'req/s' }, why));
-          continue;
-        }
-        const url = `${side === 'server' ? server.http : baseline.http}/v2/models/identity/infer`;
-        await runWrk(url, IDENTITY_BODY, concurrency, 1); // warm-up, not counted
-        const result = await runWrk(url, IDENTITY_BODY, concurrency, seconds);
-        out.push({
-          ...key,
-          value: result.requestsPerSecond,
-          unit: 'req/s',
-          higherIsBetter: true,
-          count: result.requests,
-          errors: result.errors,
-          latency: { count: result.requests, mean: Number.NaN, max: Number.NaN, ...result.latency },
-        });
-      }
-    }
-    return out;
+  async run(context) {
+    const spec = {
+      id: this.id,
+      label: 'REST infer FP32[1,16] (wrk)',
+      unit: 'req/s',
+      model: 'identity',
+      unavailable: (await wrkInstalled()) ? undefined : 'wrk is not installed (apt-get install wrk)',
+    };
+    return httpRows(
+      context,
+      spec,
+      wrkMeasure('/v2/models/identity/infer', 'req/s', context.config.durationMs),
+    );
+  },
+};
+
+/**
+ * SSE `generate_stream` of six events per request under wrk: each stream is one request wrk
+ * reads to its end (chunked); the event count is checked by the `sse-stream6` row's client.
+ */
+export const sseGenerateStreamWrk: Scenario = {
+  id: 'sse-stream6-wrk',
+  async run(context) {
+    const spec = {
+      id: this.id,
+      label: 'SSE generate_stream 6 events (wrk)',
+      unit: 'streams/s',
+      model: 'stream6',
+      unavailable: (await wrkInstalled()) ? undefined : 'wrk is not installed (apt-get install wrk)',
+    };
+    return httpRows(
+      context,
+      spec,
+      wrkMeasure('/v2/models/stream6/generate_stream', 'streams/s', context.config.durationMs),
+    );
   },
 };

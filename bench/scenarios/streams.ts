@@ -2,10 +2,10 @@ import type { Scenario } from '../context.js';
 import { runClosedLoop } from '../load/closed-loop.js';
 import { longLivedStreams, streamPerRequestOp } from '../load/grpc-load.js';
 import { sseAgent, sseStreamOp } from '../load/sse-load.js';
-import { type Measurement, unavailable } from '../measurement.js';
-import { fromClosedLoop, SIDES } from '../measure.js';
+import { fromClosedLoop } from '../measure.js';
 import { IDENTITY_BODY, typedRequest } from '../payloads.js';
 import { grpcRows } from './grpc-rows.js';
+import { httpRows } from './http-rows.js';
 
 /** Responses per request of the `stream6` model (and of the baselines' stream answers). */
 const EVENTS = 6;
@@ -13,18 +13,12 @@ const EVENTS = 6;
 /** SSE `generate_stream` of six events per request; streams/s, events/s and time to first event. */
 export const sseGenerateStream: Scenario = {
   id: 'sse-stream6',
-  async run({ config, server, baseline, readyModels }) {
-    const label = 'SSE generate_stream 6 events';
-    const out: Measurement[] = [];
-    for (const concurrency of config.concurrencies) {
-      for (const side of SIDES) {
-        const key = { id: this.id, label, side, concurrency };
-        if (side === 'server' && !readyModels.has('stream6')) {
-          out.push(unavailable({ ...key, unit: 'streams/s' }, 'stream6 model not ready'));
-          continue;
-        }
-        const agent = sseAgent(concurrency);
-        const base = side === 'server' ? server.http : baseline.http;
+  run(context) {
+    const { config } = context;
+    const spec = { id: this.id, label: 'SSE generate_stream 6 events', unit: 'streams/s', model: 'stream6' };
+    return httpRows(context, spec, async (base, concurrency, key, onWindow) => {
+      const agent = sseAgent(concurrency);
+      try {
         const op = sseStreamOp(
           { url: new URL(`${base}/v2/models/stream6/generate_stream`), body: IDENTITY_BODY, agent },
           EVENTS,
@@ -34,12 +28,13 @@ export const sseGenerateStream: Scenario = {
           warmupMs: config.warmupMs,
           durationMs: config.durationMs,
           op,
+          onWindow,
         });
+        return fromClosedLoop(key, 'streams/s', result);
+      } finally {
         agent.destroy();
-        out.push(fromClosedLoop(key, 'streams/s', result));
       }
-    }
-    return out;
+    });
   },
 };
 

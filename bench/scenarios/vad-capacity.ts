@@ -16,8 +16,8 @@ function frame(): Uint8Array {
 /** Session counts tried, in order, until one misses real time. */
 function ladder(context: BenchContext): number[] {
   return context.config.mode === 'quick'
-    ? [50, 100, 200, 400, 600, 800, 1000, 1200]
-    : [50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600];
+    ? [10, 25, 50, 100, 200, 400, 600, 800, 1000, 1200]
+    : [10, 25, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600];
 }
 
 interface Step {

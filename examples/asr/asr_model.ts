@@ -1,10 +1,11 @@
 import type { InferenceContext, InferenceRequest, InferenceResponse } from 'mlserver-ts';
 import { MLModel } from 'mlserver-ts';
-import { readAudio, toInt16 } from '../audio/audio-input.js';
+import { readRecordings } from '../audio/audio-input.js';
 import { type AsrOptions, readAsrOptions } from './asr-options.js';
 import { DecoderPool } from './decoder-pool.js';
 import { Decoder, loadPocketSphinx } from './pocketsphinx.js';
 import { Recognizer, type Transcript } from './recognizer.js';
+import { type AudioChunk, audioChunks, replies } from './stream-replies.js';
 import { transcriptResponse } from './transcript-response.js';
 
 /**
@@ -15,7 +16,9 @@ import { transcriptResponse } from './transcript-response.js';
  *   or BYTES WAV files) in, transcripts out: a partial one whenever the hypothesis changes, a
  *   final one when pocketsphinx's voice-activity detector hears the utterance end, and the last
  *   one when the request stream ends.
- * - `predict`: one request holding a whole recording; returns every final transcript.
+ * - `predict`: one request holding a whole recording (or a batch of WAV files: BYTES [n]);
+ *   returns every final transcript, with the batch element each belongs to (`item`).
+ * - A Triton sequence (requests with `parameters.sequence_id`) is answered once per step.
  *
  * Each stream has its own decoder; decoding runs on the libuv thread pool.
  */
@@ -43,24 +46,30 @@ export class PocketSphinxAsr extends MLModel {
     requests: AsyncIterable<InferenceRequest>,
     context: InferenceContext,
   ): AsyncIterable<InferenceResponse> {
-    for await (const transcript of this.transcribe(audioOf(requests, context.signal), context, true)) {
-      yield transcriptResponse(this.name, [transcript]);
+    for await (const reply of this.transcribe(audioChunks(requests, context.signal), context, true)) {
+      yield transcriptResponse(this.name, reply);
     }
   }
 
   override async predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
     const finals: Transcript[] = [];
-    const audio = toInt16(readAudio(request));
-    for await (const transcript of this.transcribe(once(audio), context, false)) finals.push(transcript);
-    return transcriptResponse(this.name, finals);
+    const items: number[] = [];
+    for (const [item, pcm] of readRecordings(request).entries()) {
+      const chunks = once({ pcm, step: false, last: false });
+      for await (const reply of this.transcribe(chunks, context, false)) {
+        finals.push(...reply);
+        items.push(...reply.map(() => item));
+      }
+    }
+    return transcriptResponse(this.name, finals, items);
   }
 
   /** Runs one stream of audio through a fresh decoder; frees it however the stream ends. */
   private async *transcribe(
-    audio: AsyncIterable<Int16Array>,
+    chunks: AsyncIterable<AudioChunk>,
     context: InferenceContext,
     partials: boolean,
-  ): AsyncGenerator<Transcript> {
+  ): AsyncGenerator<Transcript[]> {
     const pool = this.pool;
     if (!pool) throw new Error(`model ${this.name} is not loaded`);
     const decoder = await pool.acquire(context.signal);
@@ -72,22 +81,10 @@ export class PocketSphinxAsr extends MLModel {
         endpointing: 'decoder',
       });
       await recognizer.start();
-      for await (const pcm of audio) {
-        if (context.signal.aborted) return;
-        yield* recognizer.write(pcm);
-      }
-      if (context.signal.aborted) return;
-      yield* recognizer.end();
+      yield* replies(chunks, recognizer, context.signal);
     } finally {
       pool.release(decoder);
     }
-  }
-}
-
-async function* audioOf(requests: AsyncIterable<InferenceRequest>, signal: AbortSignal) {
-  for await (const request of requests) {
-    if (signal.aborted) return;
-    yield toInt16(readAudio(request));
   }
 }
 

@@ -14,9 +14,16 @@ import type { Transcript } from './recognizer.js';
  * | `words` | BYTES | [k] | its words |
  * | `word_start`, `word_end` | FP64 | [k] | each word's span, seconds from the start of the stream |
  *
- * A streamed response holds one transcript (n = 1); `predict` returns every final one.
+ * A streamed response holds one transcript (n = 1; a Triton sequence step: those its audio
+ * produced, n ≥ 0); `predict` returns every final one, with `items` when given:
+ *
+ * | `item` | INT32 | [n] | the batch element (the WAV file of a BYTES batch) each transcript belongs to |
  */
-export function transcriptResponse(model: string, transcripts: readonly Transcript[]): InferenceResponse {
+export function transcriptResponse(
+  model: string,
+  transcripts: readonly Transcript[],
+  items?: readonly number[],
+): InferenceResponse {
   const words = transcripts.flatMap((t) => t.words);
   const n = transcripts.length;
   const outputs: ResponseOutput[] = [
@@ -35,6 +42,7 @@ export function transcriptResponse(model: string, transcripts: readonly Transcri
     { name: 'word_start', datatype: 'FP64', shape: [words.length], data: words.map((w) => w.start) },
     { name: 'word_end', datatype: 'FP64', shape: [words.length], data: words.map((w) => w.end) },
   ];
+  if (items) outputs.push({ name: 'item', datatype: 'INT32', shape: [n], data: [...items] });
   return { model_name: model, outputs };
 }
 

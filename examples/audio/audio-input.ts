@@ -13,7 +13,8 @@ export type Samples = Int16Array | Float32Array;
  * - `INT16` [-1]: 16 kHz mono PCM (S16LE on binary wires);
  * - `FP32` [-1]: 16 kHz mono samples in [-1, 1];
  * - `BYTES` [n]: WAV files (16 kHz, mono, 16-bit PCM or 32-bit float), each element the whole
- *   file's bytes (gRPC `bytes_contents`, REST binary extension) or its base64 text (REST JSON).
+ *   file's bytes (gRPC `bytes_contents`, REST binary extension) or its base64 text (REST JSON);
+ *   several files are joined, one after the other (see `readRecordings` for a batch).
  *
  * Every problem is an `InvalidInputError` (400 / INVALID_ARGUMENT) saying what to send.
  */
@@ -33,6 +34,18 @@ export function readAudio(request: InferenceRequest, name = 'audio'): Samples {
   }
 }
 
+/**
+ * The recordings of a whole-file request (`predict`): a `BYTES` input of n WAV files is a batch
+ * of n recordings (the first dimension is the batch, as in Triton), transcribed one by one;
+ * `INT16` and `FP32` samples are one recording.
+ */
+export function readRecordings(request: InferenceRequest, name = 'audio'): Int16Array[] {
+  const input = findInput(request, name);
+  if (input.datatype !== 'BYTES') return [toInt16(readAudio(request, name))];
+  const elements = input.data as ArrayLike<unknown> as ArrayLike<string | Uint8Array>;
+  return Array.from(elements, (element, index) => toInt16(wavSamples(element, name, index)));
+}
+
 function findInput(request: InferenceRequest, name: string): RequestInput {
   const named = request.inputs.find((input) => input.name === name);
   if (named) return named;
@@ -43,20 +56,7 @@ function findInput(request: InferenceRequest, name: string): RequestInput {
 }
 
 function concat(elements: ArrayLike<string | Uint8Array>, name: string): Samples {
-  const parts = Array.from(elements, (element, index) => {
-    const bytes = typeof element === 'string' ? Buffer.from(element, 'base64') : element;
-    try {
-      const wav = parseWav(bytes);
-      if (wav.sampleRate !== SAMPLE_RATE) {
-        throw new Error(
-          `it is sampled at ${wav.sampleRate} Hz; resample to ${SAMPLE_RATE} Hz (sox in.wav -r 16000 out.wav)`,
-        );
-      }
-      return toInt16(wav.samples);
-    } catch (err) {
-      throw new InvalidInputError(`input '${name}' element ${index}: ${(err as Error).message}`);
-    }
-  });
+  const parts = Array.from(elements, (element, index) => toInt16(wavSamples(element, name, index)));
   if (parts.length === 1) return parts[0]!;
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -65,6 +65,22 @@ function concat(elements: ArrayLike<string | Uint8Array>, name: string): Samples
     at += part.length;
   }
   return out;
+}
+
+/** One element of a BYTES input: a 16 kHz WAV file's bytes, or their base64 text (REST JSON). */
+function wavSamples(element: string | Uint8Array, name: string, index: number): Samples {
+  const bytes = typeof element === 'string' ? Buffer.from(element, 'base64') : element;
+  try {
+    const wav = parseWav(bytes);
+    if (wav.sampleRate !== SAMPLE_RATE) {
+      throw new Error(
+        `it is sampled at ${wav.sampleRate} Hz; resample to ${SAMPLE_RATE} Hz (sox in.wav -r 16000 out.wav)`,
+      );
+    }
+    return wav.samples;
+  } catch (err) {
+    throw new InvalidInputError(`input '${name}' element ${index}: ${(err as Error).message}`);
+  }
 }
 
 /** 16-bit samples; floats are scaled by 32767 and clipped to [-1, 1] (NaN becomes 0). */

@@ -1,10 +1,11 @@
 import type { InferenceContext, InferenceRequest, InferenceResponse } from 'mlserver-ts';
 import { MLModel } from 'mlserver-ts';
-import { readAudio, toInt16 } from '../audio/audio-input.js';
+import { readRecordings } from '../audio/audio-input.js';
 import { type AsrOptions, readAsrOptions } from '../asr/asr-options.js';
 import { DecoderPool } from '../asr/decoder-pool.js';
 import { Decoder, loadPocketSphinx } from '../asr/pocketsphinx.js';
 import { Recognizer, type Transcript } from '../asr/recognizer.js';
+import { type AudioChunk, audioChunks, replies } from '../asr/stream-replies.js';
 import { SpeechGate } from './speech-gate.js';
 import { transcriptResponse } from '../asr/transcript-response.js';
 import { SileroHost, WINDOW } from '../vad/silero-host.js';
@@ -57,22 +58,29 @@ export class VadGatedAsr extends MLModel {
     requests: AsyncIterable<InferenceRequest>,
     context: InferenceContext,
   ): AsyncIterable<InferenceResponse> {
-    for await (const transcript of this.transcribe(requests, context, true)) {
-      yield transcriptResponse(this.name, [transcript]);
+    for await (const reply of this.transcribe(audioChunks(requests, context.signal), context, true)) {
+      yield transcriptResponse(this.name, reply);
     }
   }
 
   override async predict(request: InferenceRequest, context: InferenceContext): Promise<InferenceResponse> {
     const finals: Transcript[] = [];
-    for await (const transcript of this.transcribe(once(request), context, false)) finals.push(transcript);
-    return transcriptResponse(this.name, finals);
+    const items: number[] = [];
+    for (const [item, pcm] of readRecordings(request).entries()) {
+      const chunks = once({ pcm, step: false, last: false });
+      for await (const reply of this.transcribe(chunks, context, false)) {
+        finals.push(...reply);
+        items.push(...reply.map(() => item));
+      }
+    }
+    return transcriptResponse(this.name, finals, items);
   }
 
   private async *transcribe(
-    requests: AsyncIterable<InferenceRequest>,
+    chunks: AsyncIterable<AudioChunk>,
     context: InferenceContext,
     partials: boolean,
-  ): AsyncGenerator<Transcript> {
+  ): AsyncGenerator<Transcript[]> {
     const { pool, host } = this;
     if (!pool || !host) throw new Error(`model ${this.name} is not loaded`);
     const decoder = await pool.acquire(context.signal);
@@ -85,12 +93,7 @@ export class VadGatedAsr extends MLModel {
       });
       await recognizer.start();
       const gate = new SpeechGate(new VadStream(host, this.vad.detector), recognizer, this.lookback());
-      for await (const request of requests) {
-        if (context.signal.aborted) return;
-        yield* gate.write(toInt16(readAudio(request)));
-      }
-      if (context.signal.aborted) return;
-      yield* gate.end();
+      yield* replies(chunks, gate, context.signal);
     } finally {
       pool.release(decoder);
     }

@@ -2,16 +2,18 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError } from 'mlserver-ts';
 import { explainOpenError } from './element-types.js';
 import { abortedError, runError } from './run-errors.js';
-import type { SessionHost } from './session-host.js';
 import { classifyRunError, createSession, describeSession, runSession } from './session-runner.js';
 import type { WireSessionOptions, WireSignature, WireTensor } from './wire.js';
 
 /**
- * `workers: 0`: one session on the server thread. Runs block the event loop while they compute,
- * so this is for tools and tests that want no threads, not for serving.
+ * One onnxruntime session on the thread the model runs in: a worker thread of the server (the
+ * default), or the server thread itself with 0 workers — there runs block the event loop while
+ * they compute, so that is for tools and tests that want no threads, not for serving. Runs go
+ * one at a time, in order.
  */
-export class InlineHost implements SessionHost {
+export class InlineHost {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Runs in progress (0 or 1). */
   running = 0;
 
   private constructor(
@@ -34,6 +36,10 @@ export class InlineHost implements SessionHost {
     return new InlineHost(model, session, describeSession(session));
   }
 
+  /**
+   * Runs the model on `feeds` and returns the outputs named in `fetches`. A request whose
+   * `signal` fired before its turn does not run. Rejects with a 400 for input problems, else a 500.
+   */
   run(
     feeds: Record<string, WireTensor>,
     fetches: string[],
@@ -54,6 +60,7 @@ export class InlineHost implements SessionHost {
     return result;
   }
 
+  /** Waits for the runs in progress, then releases the session. */
   async close(): Promise<void> {
     await this.tail;
     await this.session.release();

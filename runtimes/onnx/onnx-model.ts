@@ -11,51 +11,52 @@ import { InlineHost } from './inline-host.js';
 import { resolveModelFile } from './model-file.js';
 import { type OnnxOptions, parseOnnxOptions } from './options.js';
 import { checkRequest } from './request-check.js';
-import type { SessionHost } from './session-host.js';
 import { availableProviders } from './session-runner.js';
 import { type ServedSignature, servedSignature } from './signature.js';
 import { decodeInput } from './tensor-decode.js';
 import { encodeOutput } from './tensor-encode.js';
 import type { WireSessionOptions, WireTensor } from './wire.js';
-import { WorkerPool } from './worker-pool.js';
 
 /** The platform the metadata reports, as Triton names it. */
 export const ONNX_PLATFORM = 'onnxruntime_onnx';
 
-const stderrLogger = {
-  warn: (message: string) => console.warn(`[mlserver-ts onnx] ${message}`),
-  error: (message: string) => console.error(`[mlserver-ts onnx] ${message}`),
-};
-
 /**
  * The built-in ONNX runtime (`"implementation": "onnx"`): serves a `.onnx` file with
- * onnxruntime-node, its sessions in worker threads so the server stays responsive while a
- * model computes. Inputs, outputs, datatypes and shapes come from the model.
+ * onnxruntime-node. Inputs, outputs, datatypes and shapes come from the model. It is an ordinary
+ * runtime: the server runs it in worker threads (one per two cores unless `parameters.extra.workers`
+ * or `parallel_workers` say otherwise), each with its own session, so the server stays responsive
+ * while a model computes; with 0 workers its session runs on the server thread.
  */
 export class OnnxModel extends MLModel {
-  private host: SessionHost | undefined;
+  private host: InlineHost | undefined;
   private signature: ServedSignature | undefined;
   /** The validated `parameters.extra`, once loaded. */
   options: OnnxOptions | undefined;
 
-  /** Where the sessions run, once loaded (for diagnostics and tests). */
-  get sessionHost(): SessionHost | undefined {
+  /** The session, once loaded (for diagnostics and tests). */
+  get sessionHost(): InlineHost | undefined {
     return this.host;
   }
 
   /**
-   * The ONNX runtime checks each request against the model's own complete signature, and runs
-   * one session call per worker at once (one, inline): the server's execution stage holds the
-   * rest, where batching can merge them.
+   * The ONNX runtime checks each request against the model's own complete signature, and its
+   * session runs one call at a time (a run blocks its thread): the server's execution stage holds
+   * the rest, where batching can merge them. In worker threads, the worker proxy reports one per
+   * worker.
    */
   override get capabilities(): ModelCapabilities {
-    const concurrency = this.options ? Math.max(1, this.options.workers) : undefined;
-    return { ...super.capabilities, checksInputs: true, ...(concurrency ? { concurrency } : {}) };
+    return { ...super.capabilities, checksInputs: true, concurrency: 1 };
   }
 
   override async load(): Promise<void> {
     const file = await resolveModelFile(this.settings);
-    const options = parseOnnxOptions(this.name, this.settings.parameters.extra, availableProviders());
+    // The server says how many worker threads run this model (0 or null: the server thread).
+    const options = parseOnnxOptions(
+      this.name,
+      this.settings.parameters.extra,
+      availableProviders(),
+      this.settings.parallel_workers ?? 0,
+    );
     const sessionOptions: WireSessionOptions = {
       graphOptimizationLevel: options.graph_optimization_level,
       executionProviders: options.execution_providers,
@@ -65,15 +66,7 @@ export class OnnxModel extends MLModel {
       sessionOptions.intraOpNumThreads = options.intra_op_num_threads;
     if (options.inter_op_num_threads !== undefined)
       sessionOptions.interOpNumThreads = options.inter_op_num_threads;
-    const host =
-      options.workers === 0
-        ? await InlineHost.open(this.name, file, sessionOptions)
-        : await WorkerPool.start(
-            this.name,
-            { file, options: sessionOptions },
-            { workers: options.workers, maxQueue: options.max_queue },
-            stderrLogger,
-          );
+    const host = await InlineHost.open(this.name, file, sessionOptions);
     try {
       this.signature = servedSignature(host.signature, this.settings);
     } catch (err) {

@@ -1,12 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ModelLoadError } from 'mlserver-ts';
+import { defaultWorkers } from './placement.js';
+
+export { defaultWorkers } from './placement.js';
 
 /** `parameters.extra` of an ONNX model, after defaults. */
 export interface OnnxOptions {
-  /** Worker threads, each with its own session; 0 runs the session on the server thread. */
+  /**
+   * Worker threads, each with its own session; 0 runs the session on the server thread. The
+   * server reads it to place the model (model-settings' `parallel_workers` wins over it).
+   */
   workers: number;
-  /** Requests that may wait for a free worker before new ones get 429. */
+  /** Requests that may wait for a free worker before new ones get 429 (read by the server). */
   max_queue: number;
   /** Threads of each session's intra-op pool (onnxruntime's default: one per core). */
   intra_op_num_threads?: number;
@@ -41,16 +47,18 @@ const schema = {
 
 const check = new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile(schema);
 
-/** One worker per two cores (at least one), so a few models can share a small machine. */
-export function defaultWorkers(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 2));
-}
-
 /**
  * Validates a model's `parameters.extra` for the ONNX runtime. Every problem is listed, each
  * naming its field; `available` is what this onnxruntime-node build offers (execution providers).
+ * `hostedIn` is how many worker threads the server runs the model in (0: the server thread),
+ * when known: it becomes `workers`, and each session's intra-op pool gets its share of the cores.
  */
-export function parseOnnxOptions(model: string, extra: unknown, available: readonly string[]): OnnxOptions {
+export function parseOnnxOptions(
+  model: string,
+  extra: unknown,
+  available: readonly string[],
+  hostedIn?: number,
+): OnnxOptions {
   const copy = structuredClone(extra ?? {}) as Record<string, unknown>;
   if (copy.stream_state !== undefined) {
     throw new ModelLoadError(
@@ -68,6 +76,7 @@ export function parseOnnxOptions(model: string, extra: unknown, available: reado
       `model '${model}': parameters.extra.execution_providers: ${missing.join(', ')} not offered by this onnxruntime-node build (available: ${available.join(', ')})`,
     );
   }
+  if (hostedIn !== undefined) options.workers = hostedIn;
   options.workers ??= defaultWorkers();
   if (options.intra_op_num_threads === undefined && options.workers > 0) {
     options.intra_op_num_threads = Math.max(1, Math.floor(availableParallelism() / options.workers));

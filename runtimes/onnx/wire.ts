@@ -1,8 +1,8 @@
 import type { OrtElementType } from './element-types.js';
 
 /**
- * A tensor as it crosses between the server thread and a session worker: structured-cloneable,
- * numeric data in a typed array whose buffer is transferred, string tensors as string lists.
+ * A tensor as onnxruntime takes and gives it: numeric data in a typed array, string tensors as
+ * string lists.
  */
 export interface WireTensor {
   type: OrtElementType;
@@ -40,30 +40,7 @@ export interface WireRunError {
   message: string;
 }
 
-/** Server thread → worker. */
-export type ToWorker = { type: 'run'; id: number; feeds: Record<string, WireTensor>; fetches: string[] };
-
-/** Worker → server thread. */
-export type FromWorker =
-  | { type: 'ready'; signature: WireSignature }
-  | { type: 'load-error'; message: string }
-  | { type: 'result'; id: number; outputs: Record<string, WireTensor> }
-  | { type: 'error'; id: number; error: WireRunError };
-
-/** Buffers of numeric tensors, for a `postMessage` transfer list (each buffer once). */
-export function transferables(tensors: Record<string, WireTensor>): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const tensor of Object.values(tensors)) {
-    if (Array.isArray(tensor.data)) continue;
-    const view = tensor.data as ArrayBufferView;
-    if (isArrayBuffer(view.buffer) && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) {
-      buffers.add(view.buffer);
-    }
-  }
-  return [...buffers];
-}
-
-/** True for a transferable ArrayBuffer (not a SharedArrayBuffer), from any realm. */
+/** True for an ArrayBuffer (not a SharedArrayBuffer), from any realm. */
 export function isArrayBuffer(buffer: ArrayBufferLike): buffer is ArrayBuffer {
   return Object.prototype.toString.call(buffer) === '[object ArrayBuffer]';
 }

@@ -47,6 +47,31 @@ export const customMetricsRegistry = new Registry();
 const metrics = new Map<string, CustomMetric>();
 
 /**
+ * What a worker thread's runtime does with custom metrics, as the server thread replays it: the
+ * worker's own registry is served by nobody, so registrations and values cross to the server.
+ */
+export type CustomMetricEvent =
+  | { t: 'register'; name: string; description: string; options: CustomMetricOptions }
+  | { t: 'record'; name: string; value: number; model: { name: string; version?: string } };
+
+let forward: ((event: CustomMetricEvent) => void) | undefined;
+
+/**
+ * In a worker thread: sends this thread's custom metrics to `to` (the server thread, which
+ * replays them with `replayCustomMetric`). Registration is still checked here, so a runtime's
+ * mistake throws where it was made.
+ */
+export function forwardCustomMetrics(to: (event: CustomMetricEvent) => void): void {
+  forward = to;
+}
+
+/** In the server thread: records what a worker's runtime did (see `forwardCustomMetrics`). */
+export function replayCustomMetric(event: CustomMetricEvent): void {
+  if (event.t === 'register') register(event.name, event.description, event.options);
+  else metrics.get(event.name)?.record(event.value, event.model);
+}
+
+/**
  * Registers a custom metric (MLServer's `mlserver.register(name, description)`), labelled with
  * `model_name` and `model_version`; registering a name again returns the metric already there
  * (a different type is an error). Call it in `load()`.
@@ -79,6 +104,12 @@ function register(name: string, description: string, options: CustomMetricOption
   } else {
     const histogram = new Histogram({ ...config, ...(options.buckets ? { buckets: options.buckets } : {}) });
     record = (value, model) => histogram.observe(labels(model), value);
+  }
+  const send = forward;
+  if (send) {
+    send({ t: 'register', name, description, options });
+    record = (value, model) =>
+      send({ t: 'record', name, value, model: { name: model.name, version: model.version ?? undefined } });
   }
   const metric: CustomMetric = { name, type, record };
   metrics.set(name, metric);

@@ -1,7 +1,9 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { AccessControl, AccessScope } from '../access.js';
 import { PermissionDeniedError, UnsupportedMediaTypeError } from '../errors.js';
 import type { CorsSettings } from '../settings/server-settings.js';
+import { originRule } from '../wire/cors-origins.js';
 
 /** The access scope of a REST route (paths relative to where the router is mounted). */
 export function restScope(method: string, path: string): AccessScope {
@@ -11,23 +13,42 @@ export function restScope(method: string, path: string): AccessScope {
     return 'model_control';
   }
   if (path.startsWith('/v2/repository')) return 'repository';
+  // The example pages' files are static code from the package, no data: open like the probes so
+  // that a browser can load them; their WebSocket upgrades still need a token (`?access_token=`).
+  if (method === 'GET' && path.startsWith('/examples/')) return 'health';
   return 'inference';
 }
 
 /**
- * Express middleware: checks every route's scope with the core's access control, and keeps
- * model load and unload out of a browser's reach (see `assertNotFromBrowser`). A 401 carries
- * `WWW-Authenticate: Bearer` (RFC 6750).
+ * Checks a request's scope with the core's access control, and keeps model load and unload out
+ * of a browser's reach (see `assertNotFromBrowser`); throws what refuses it. A 401 carries
+ * `WWW-Authenticate: Bearer` (RFC 6750). `path` is relative to where the routes are served.
  */
+export function checkAccess(
+  access: AccessControl,
+  allowed: (origin: string) => boolean,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  res: ServerResponse,
+): void {
+  const scope = restScope(method, path);
+  try {
+    if (scope === 'model_control') assertNotFromBrowser(headers, allowed);
+    access.check(headers, scope);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer');
+    throw err;
+  }
+}
+
+/** `checkAccess` as express middleware, on every route. */
 export function accessMiddleware(access: AccessControl, cors: CorsSettings | null): RequestHandler {
-  const allowed = originMatcher(cors);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const scope = restScope(req.method, req.path);
+  const allowed = originRule(cors);
+  return (req, res, next) => {
     try {
-      if (scope === 'model_control') assertNotFromBrowser(req, allowed);
-      access.check(req.headers, scope);
+      checkAccess(access, allowed, req.method, req.path, req.headers, res);
     } catch (err) {
-      if ((err as { code?: string }).code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Bearer');
       next(err);
       return;
     }
@@ -50,29 +71,20 @@ const SIMPLE_BODY_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'm
  * Clients other than browsers (curl without `-d`, tritonclient, KServe's agent, Seldon's agent
  * over gRPC) send neither, and are unaffected.
  */
-export function assertNotFromBrowser(req: Request, allowed: (origin: string) => boolean): void {
-  const origin = req.headers.origin;
+export function assertNotFromBrowser(
+  headers: IncomingHttpHeaders,
+  allowed: (origin: string) => boolean,
+): void {
+  const origin = headers.origin;
   if (origin !== undefined && !allowed(origin)) {
     throw new PermissionDeniedError(
       `model load and unload are not accepted from the web origin '${origin}' (allow it in cors_settings.allow_origins)`,
     );
   }
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (SIMPLE_BODY_TYPES.includes(type)) {
     throw new UnsupportedMediaTypeError(
       `model load and unload take no body or an application/json one, not ${type}`,
     );
   }
-}
-
-/**
- * Whether `cors_settings` lets an origin call the server: listed in `allow_origins` (or `*`), or
- * matching `allow_origin_regex` as a whole (Starlette's `fullmatch`). No CORS settings: none.
- */
-export function originMatcher(cors: CorsSettings | null): (origin: string) => boolean {
-  if (!cors) return () => false;
-  const listed = new Set(cors.allow_origins);
-  const pattern =
-    cors.allow_origin_regex === null ? undefined : new RegExp(`^(?:${cors.allow_origin_regex})$`);
-  return (origin) => listed.has('*') || listed.has(origin) || (pattern?.test(origin) ?? false);
 }

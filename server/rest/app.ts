@@ -1,4 +1,4 @@
-import compression from 'compression';
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { AccessControl } from '../access.js';
 import { jsonLimits } from '../settings/json-limits.js';
@@ -14,8 +14,13 @@ import { corsMiddleware } from './cors.js';
 import { addDocsRoutes } from './docs-routes.js';
 import { drainMiddleware } from './drain-middleware.js';
 import { errorMiddleware, notFoundRoute } from './error-response.js';
+import { addExamplePageRoutes } from './example-page.js';
 import { addExtensionRoutes } from './extension-routes.js';
+import { createFastPath } from './fast-path.js';
+import { gzipResponses } from './gzip.js';
 import { addHealthRoutes } from './health-routes.js';
+import { inferenceBodyLimits } from './inference-body.js';
+import { inferenceHandlers } from './inference-handlers.js';
 import { addInferenceRoutes } from './inference-routes.js';
 import { addRepositoryRoutes } from './repository-routes.js';
 
@@ -33,8 +38,36 @@ export interface RestAppOptions {
   draining: AbortSignal;
 }
 
+/** The dataplane handlers both layers serve. */
+type RestHandlers = ReturnType<typeof inferenceHandlers>;
+
+/** The REST adapter: the express app, and the HTTP port's listener (the fast path in front of it). */
+export interface RestListener {
+  app: Express;
+  listener: RequestListener;
+}
+
+/**
+ * Builds the REST adapter: one set of dataplane handlers, registered on the express app (which
+ * serves every route) and served by the fast path in front of it (which takes the dataplane
+ * routes' `POST`s and hands everything else to the app).
+ */
+export function createRestListener(options: RestAppOptions): RestListener {
+  const handlers = inferenceHandlers({
+    dataplane: options.dataplane,
+    logger: options.logger,
+    json: jsonLimits(options.settings),
+  });
+  const app = createRestApp(options, handlers);
+  const listener = createFastPath(
+    { ...options, bodyLimits: inferenceBodyLimits(options.settings), handlers },
+    app,
+  );
+  return { app, listener };
+}
+
 /** Builds the express app: the v2 REST routes (also under `root_path`), JSON errors everywhere. */
-export function createRestApp(options: RestAppOptions): Express {
+export function createRestApp(options: RestAppOptions, handlers: RestHandlers): Express {
   const { settings, logger } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -42,11 +75,7 @@ export function createRestApp(options: RestAppOptions): Express {
   app.use(observeRequests(options.dataplane));
   app.use(drainMiddleware(options.draining));
   if (settings.cors_settings) app.use(corsMiddleware(settings.cors_settings));
-  if (settings.gzip_enabled) {
-    const compress = compression({ filter: compressible });
-    // Only clients that accept an encoding pay for the compression middleware's wrapping.
-    app.use((req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next()));
-  }
+  if (settings.gzip_enabled) app.use(gzipResponses());
   const router = express.Router();
   router.use(accessMiddleware(options.access, settings.cors_settings));
   addExtensionRoutes(router, options.statistics, options.modelConfigs);
@@ -56,11 +85,9 @@ export function createRestApp(options: RestAppOptions): Express {
   addInferenceRoutes(router, {
     dataplane: options.dataplane,
     logger,
-    bodyLimits: {
-      json: { bytes: settings.http_max_json_request_size, setting: 'http_max_json_request_size' },
-      binary: { bytes: settings.http_max_request_size, setting: 'http_max_request_size' },
-    },
     json: jsonLimits(settings),
+    bodyLimits: inferenceBodyLimits(settings),
+    handlers,
   });
   router.use('/v2/repository', express.json({ limit: '1mb', type: () => true, strict: false }));
   addRepositoryRoutes(router, options.repository);
@@ -69,19 +96,10 @@ export function createRestApp(options: RestAppOptions): Express {
     name: settings.server_name,
     version: settings.server_version,
   });
+  addExamplePageRoutes(router, settings.static_examples);
   app.use(router);
   if (settings.root_path && settings.root_path !== '/') app.use(settings.root_path, router);
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;
-}
-
-/**
- * Compress JSON only: binary tensors (`application/octet-stream`) are mostly incompressible
- * numbers that gzip slows by an order of magnitude, and an SSE event is never held back.
- */
-function compressible(req: express.Request, res: express.Response): boolean {
-  const type = res.getHeader('content-type');
-  if (typeof type !== 'string' || !type.startsWith('application/json')) return false;
-  return compression.filter(req, res);
 }

@@ -1,5 +1,8 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import vary from 'vary';
 import type { CorsSettings } from '../settings/server-settings.js';
+import { originRule } from '../wire/cors-origins.js';
 
 /** Starlette's meaning of `allow_methods: ["*"]`. */
 const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
@@ -7,14 +10,14 @@ const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']
 const SAFELISTED_HEADERS = ['Accept', 'Accept-Language', 'Content-Language', 'Content-Type'];
 
 /** `cors_settings`, compiled once into the answers Starlette's CORSMiddleware gives. */
-interface CompiledCors {
+export interface CompiledCors {
   allowAllOrigins: boolean;
   allowAllHeaders: boolean;
   allowCredentials: boolean;
   /** Preflights name the origin (not `*`) unless every origin is allowed without credentials. */
   explicitPreflightOrigin: boolean;
-  origins: ReadonlySet<string>;
-  regex: RegExp | null;
+  /** The origin rule (`originRule`). */
+  allowed: (origin: string) => boolean;
   methods: readonly string[];
   /** Lower-case names a preflight may ask for (the safelisted ones included). */
   headers: ReadonlySet<string>;
@@ -26,7 +29,8 @@ interface CompiledCors {
 
 const compiled = new WeakMap<CorsSettings, CompiledCors>();
 
-function compile(settings: CorsSettings): CompiledCors {
+/** Compiles `cors_settings` (once per settings object). */
+export function compileCors(settings: CorsSettings): CompiledCors {
   const cached = compiled.get(settings);
   if (cached) return cached;
   const allowAllOrigins = settings.allow_origins.includes('*');
@@ -54,9 +58,7 @@ function compile(settings: CorsSettings): CompiledCors {
     allowAllHeaders,
     allowCredentials: settings.allow_credentials,
     explicitPreflightOrigin,
-    origins: new Set(settings.allow_origins),
-    // Python's re.fullmatch: the whole origin must match.
-    regex: settings.allow_origin_regex === null ? null : new RegExp(`^(?:${settings.allow_origin_regex})$`),
+    allowed: originRule(settings),
     methods,
     headers: new Set(headers.map((h) => h.toLowerCase())),
     simpleHeaders,
@@ -66,52 +68,50 @@ function compile(settings: CorsSettings): CompiledCors {
   return result;
 }
 
-function isAllowed(cors: CompiledCors, origin: string): boolean {
-  return cors.allowAllOrigins || cors.regex?.test(origin) === true || cors.origins.has(origin);
-}
-
 /**
  * `cors_settings` applied as MLServer applies them (Starlette's CORSMiddleware, answers
  * included): a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is
  * answered here, 200 `OK` or 400 `Disallowed CORS origin, method, headers`, for any path; any
  * other request with `Origin` gets the CORS headers on whatever answers it, SSE streams and
- * errors included. Requests without `Origin` are left alone.
+ * errors included. Requests without `Origin` are left alone. True when it answered (a preflight).
  */
+export function applyCors(cors: CompiledCors, req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  const requestedMethod = req.headers['access-control-request-method'];
+  if (req.method === 'OPTIONS' && requestedMethod !== undefined) {
+    preflight(cors, res, origin, requestedMethod, req.headers['access-control-request-headers']);
+    return true;
+  }
+  for (const [name, value] of Object.entries(cors.simpleHeaders)) res.setHeader(name, value);
+  // Credentials never go with `*`: a request carrying them gets its origin named.
+  const credentialed =
+    req.headers.cookie !== undefined || (cors.allowCredentials && req.headers.authorization !== undefined);
+  if (cors.allowAllOrigins ? credentialed : cors.allowed(origin)) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    vary(res, 'Origin');
+  }
+  return false;
+}
+
+/** `applyCors` as express middleware. */
 export function corsMiddleware(settings: CorsSettings): RequestHandler {
-  const cors = compile(settings);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const origin = req.headers.origin;
-    if (origin === undefined) {
-      next();
-      return;
-    }
-    const requestedMethod = req.headers['access-control-request-method'];
-    if (req.method === 'OPTIONS' && requestedMethod !== undefined) {
-      preflight(cors, res, origin, requestedMethod, req.headers['access-control-request-headers']);
-      return;
-    }
-    res.set(cors.simpleHeaders);
-    // Credentials never go with `*`: a request carrying them gets its origin named.
-    const credentialed =
-      req.headers.cookie !== undefined || (cors.allowCredentials && req.headers.authorization !== undefined);
-    if (cors.allowAllOrigins ? credentialed : isAllowed(cors, origin)) {
-      res.set('Access-Control-Allow-Origin', origin);
-      res.vary('Origin');
-    }
-    next();
+  const cors = compileCors(settings);
+  return (req, res, next): void => {
+    if (!applyCors(cors, req, res)) next();
   };
 }
 
 function preflight(
   cors: CompiledCors,
-  res: Response,
+  res: ServerResponse,
   origin: string,
   method: string,
   requestedHeaders: string | undefined,
 ): void {
   const headers: Record<string, string> = { ...cors.preflightHeaders };
   const failures: string[] = [];
-  if (isAllowed(cors, origin)) {
+  if (cors.allowed(origin)) {
     if (cors.explicitPreflightOrigin) headers['Access-Control-Allow-Origin'] = origin;
   } else {
     failures.push('origin');
@@ -123,8 +123,10 @@ function preflight(
     const denied = requestedHeaders.split(',').some((h) => !cors.headers.has(h.trim().toLowerCase()));
     if (denied) failures.push('headers');
   }
-  res.set(headers);
-  res.type('text/plain');
-  if (failures.length > 0) res.status(400).send(`Disallowed CORS ${failures.join(', ')}`);
-  else res.status(200).send('OK');
+  const text = failures.length > 0 ? `Disallowed CORS ${failures.join(', ')}` : 'OK';
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.statusCode = failures.length > 0 ? 400 : 200;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }

@@ -1,4 +1,5 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { UnavailableError } from '../errors.js';
 import { restScope } from './access-middleware.js';
 import { sendError } from './error-response.js';
@@ -7,20 +8,25 @@ import { sendError } from './error-response.js';
  * Once `draining` fires (shutdown began), every response carries `Connection: close`, so kept-alive
  * connections end with their next answer, and every new request but the health routes is
  * answered 503 at once: the client can retry elsewhere. Health keeps answering (liveness true,
- * readiness false) so probes see the drain rather than a dead server.
+ * readiness false) so probes see the drain rather than a dead server. True when it answered.
  */
+export function refuseWhileDraining(
+  draining: AbortSignal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): boolean {
+  if (!draining.aborted) return false;
+  res.setHeader('Connection', 'close');
+  if (restScope(req.method ?? 'GET', stripRoot(path)) === 'health') return false;
+  sendError(res, new UnavailableError('server is shutting down'));
+  return true;
+}
+
+/** `refuseWhileDraining` as express middleware. */
 export function drainMiddleware(draining: AbortSignal): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!draining.aborted) {
-      next();
-      return;
-    }
-    res.setHeader('Connection', 'close');
-    if (restScope(req.method, stripRoot(req.path)) === 'health') {
-      next();
-      return;
-    }
-    sendError(res, new UnavailableError('server is shutting down'));
+  return (req, res, next) => {
+    if (!refuseWhileDraining(draining, req, res, req.path)) next();
   };
 }
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import {
   InferenceServerError,
@@ -8,6 +9,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HTTP_STATUS } from '../wire/http-status.js';
+import { sendJson } from './json-reply.js';
 
 /** Turns body-parser's errors (bad JSON, too large, unknown encoding) into the error hierarchy. */
 export function fromHttpError(err: unknown): InferenceServerError {
@@ -28,27 +30,42 @@ export function fromHttpError(err: unknown): InferenceServerError {
       return new InferenceServerError('cancelled', 'client aborted the request');
     default:
       if (type !== undefined) return new InvalidInputError(`bad request: ${message}`);
+      // The router's "Failed to decode param": a malformed path is the client's.
+      if (err instanceof URIError) return new InvalidInputError(`bad request: ${message}`);
       return InferenceServerError.from(err);
   }
 }
 
-/** Writes `{"error": "…"}` with the mapped status. */
-export function sendError(res: Response, error: InferenceServerError): void {
+/** Writes `{"error": "…"}` with the mapped status (or cuts a response that already started). */
+export function sendError(res: ServerResponse, error: InferenceServerError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.status(HTTP_STATUS[error.code]).json({ error: error.message });
+  sendJson(res, HTTP_STATUS[error.code], { error: error.message });
+}
+
+/**
+ * Answers a failed request: the error mapped into the hierarchy, logged (internal errors with
+ * their cause, the others at debug) and sent. `url` is the request's URL as it arrived.
+ */
+export function answerError(
+  logger: Logger,
+  req: IncomingMessage,
+  url: string,
+  res: ServerResponse,
+  err: unknown,
+): void {
+  const error = fromHttpError(err);
+  if (error.code === 'internal') logger.error(`${req.method} ${url}: ${error.message}`, error.cause ?? err);
+  else logger.debug(`${req.method} ${url}: ${HTTP_STATUS[error.code]} ${error.message}`);
+  sendError(res, error);
 }
 
 /** Express error middleware: every failure becomes a JSON error, never a framework page. */
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const error = fromHttpError(err);
-    if (error.code === 'internal')
-      logger.error(`${req.method} ${req.originalUrl}: ${error.message}`, error.cause ?? err);
-    else logger.debug(`${req.method} ${req.originalUrl}: ${HTTP_STATUS[error.code]} ${error.message}`);
-    sendError(res, error);
+    answerError(logger, req, req.originalUrl, res, err);
   };
 }
 

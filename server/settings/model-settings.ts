@@ -26,6 +26,7 @@ export interface ModelSettings {
   platform: string;
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /** Worker threads of its own the model runs in (0: the server thread; null: the server's setting). */
   parallel_workers: number | null;
   warm_workers: boolean;
   max_batch_size: number;
@@ -72,7 +73,7 @@ export const modelSettingsSchema: SchemaObject = {
     platform: { type: 'string', default: '' },
     inputs: { type: 'array', items: tensorMetadata, default: [] },
     outputs: { type: 'array', items: tensorMetadata, default: [] },
-    parallel_workers: { type: ['integer', 'null'], minimum: 0, default: null },
+    parallel_workers: { type: ['integer', 'null'], minimum: 0, maximum: 64, default: null },
     warm_workers: { type: 'boolean', default: false },
     max_batch_size: { type: 'integer', minimum: 0, default: 0 },
     max_batch_time: { type: 'number', minimum: 0, default: 0 },
@@ -102,11 +103,6 @@ export const modelSettingsSchema: SchemaObject = {
 
 /** Model fields whose feature is not built yet: only their "off" value loads. */
 export const unbuiltModelFeatures: readonly UnbuiltFeature[] = [
-  {
-    field: 'parallel_workers',
-    off: [null, 0],
-    why: 'ONNX models take their worker count from parameters.extra',
-  },
   { field: 'warm_workers', off: [false], why: 'there are no worker processes' },
   { field: 'cache_enabled', off: [false], why: 'there is no response cache' },
   { field: 'parameters.environment_tarball', off: [null], why: 'there are no Python environments' },

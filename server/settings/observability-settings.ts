@@ -73,8 +73,9 @@ export interface ObservabilitySettings {
   logging_settings: string | LoggingConfig | null;
   /**
    * Where spans go (OpenTelemetry, OTLP): `host:port` is an OTLP/gRPC collector, as MLServer
-   * reads it (plaintext); an `http(s)://` URL is OTLP/HTTP with protobuf bodies (`/v1/traces`
-   * is added when the URL has no path). Null: no tracing, nothing loaded.
+   * reads it (plaintext; `http://` or `https://` before it choose plaintext or TLS); a URL whose
+   * path is `/v1/traces` is OTLP/HTTP with protobuf bodies (see `exporterKind`). Null: no
+   * tracing, nothing loaded.
    */
   tracing_server: string | null;
 }

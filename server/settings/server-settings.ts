@@ -25,7 +25,17 @@ export interface CorsSettings {
  */
 export interface ServerSettings extends ConnectionSettings, AccessSettings, ObservabilitySettings {
   debug: boolean;
+  /**
+   * Worker threads of its own each model runs in, unless its model-settings (or, for ONNX, its
+   * `parameters.extra.workers`) say otherwise; 0: models run in the server thread (ONNX models
+   * still in workers, one per two cores). See `server/workers/placement.ts`.
+   */
   parallel_workers: number;
+  /**
+   * Seconds after which (and every so often) a model's worker still unloading its runtime is
+   * logged. Unlike MLServer's processes, a busy worker thread is never terminated: a thread
+   * terminated inside native code takes the whole process down.
+   */
   parallel_workers_timeout: number;
   environments_dir: string | null;
   model_repository_root: string;
@@ -96,6 +106,11 @@ export interface ServerSettings extends ConnectionSettings, AccessSettings, Obse
    * a server with nothing to serve is not ready (MLServer #2056).
    */
   ready_without_models: boolean;
+  /**
+   * mlserver-ts: whether the REST port serves the example pages (`/examples/asr/`, the live
+   * speech page from `examples/speech-page/`); off: those routes answer 404.
+   */
+  static_examples: boolean;
 }
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
@@ -107,7 +122,7 @@ export const serverSettingsSchema: SchemaObject = {
   additionalProperties: false,
   properties: {
     debug: { type: 'boolean', default: false },
-    parallel_workers: { type: 'integer', minimum: 0, default: 0 },
+    parallel_workers: { type: 'integer', minimum: 0, maximum: 64, default: 0 },
     parallel_workers_timeout: { type: 'number', minimum: 0, default: 5 },
     environments_dir: { type: ['string', 'null'], default: null },
     model_repository_root: { type: 'string', default: '.' },
@@ -173,6 +188,7 @@ export const serverSettingsSchema: SchemaObject = {
     max_queue_size: { type: 'integer', minimum: 1, default: 10000 },
     session_idle_timeout: { type: 'number', minimum: 0, default: 60 },
     ready_without_models: { type: 'boolean', default: false },
+    static_examples: { type: 'boolean', default: true },
     max_inflight_requests: { type: ['integer', 'null'], minimum: 1, default: null },
     ...securitySettingsProperties,
     ...observabilitySettingsProperties,
@@ -181,11 +197,6 @@ export const serverSettingsSchema: SchemaObject = {
 
 /** Fields MLServer has whose feature mlserver-ts does not offer yet: only their "off" value loads. */
 export const unbuiltServerFeatures: readonly UnbuiltFeature[] = [
-  {
-    field: 'parallel_workers',
-    off: [0],
-    why: 'models run in the server process; ONNX models use worker threads',
-  },
   { field: 'environments_dir', off: [null], why: 'there are no Python environments to unpack' },
   { field: 'model_repository_implementation', off: [null], why: 'only the file-system repository exists' },
   { field: 'model_repository_implementation_args', off: [{}], why: 'only the file-system repository exists' },

@@ -33,7 +33,9 @@ function nonFinite(values: unknown[]): unknown[] {
 }
 
 /** Outputs with at least this many elements are written a slice at a time. */
-const SLICE = 65_536;
+/** Output size (elements) from which `encodeJsonResponse` writes an output a slice at a time. */
+export const JSON_SLICE = 65_536;
+const SLICE = JSON_SLICE;
 /** Stands for a sliced output's data in the rest of the response (a per-process nonce: no output can hold it). */
 const MARK = `\u0000data-${randomUUID()}-`;
 /** Typed arrays whose `join(',')` is already their JSON list: integers of up to 32 bits, floats. */

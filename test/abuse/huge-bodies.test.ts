@@ -146,7 +146,11 @@ describe('abuse: huge and deep bodies (through the CLI, heap capped at 256 MB)',
             'content-length': String(length),
           });
           counter.count(`248 MB JSON, Content-Length: ${'status' in declared ? declared.status : 'reset'}`);
-          expect(declared).toMatchObject({ status: 413 });
+          // The 413 goes out before the body is read; a client still writing 248 MB may see its
+          // write fail (EPIPE) before it parses the answer when the machine is busy: either way
+          // the body was refused without being held (the process's survival is checked below).
+          if ('status' in declared) expect(declared.status).toBe(413);
+          else expect(declared.reset).toMatch(/EPIPE|ECONNRESET|socket hang up/);
           const chunked = await postBig(url, iris, { 'content-type': 'application/json' });
           counter.count(`248 MB JSON, chunked: ${'status' in chunked ? chunked.status : 'reset'}`);
           expect(chunked).toMatchObject({ status: 413 });

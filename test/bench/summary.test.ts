@@ -115,3 +115,42 @@ describe('table', () => {
     );
   });
 });
+
+describe('the express baseline and targets per concurrency', () => {
+  const perConcurrency: Record<string, Target> = {
+    'rest@1': { text: '≥0.6×', minRatio: 0.6 },
+    'rest@16': { text: '≥0.4×, ≥3× express', minRatio: 0.4, minExpressRatio: 3 },
+  };
+
+  it('rates the server against both baselines and judges every condition of the target', () => {
+    const rows = summarise(
+      [
+        measured('rest', 'baseline', 1, 1000),
+        measured('rest', 'express', 1, 500),
+        measured('rest', 'server', 1, 650),
+        measured('rest', 'baseline', 16, 1000),
+        measured('rest', 'express', 16, 200),
+        measured('rest', 'server', 16, 500),
+      ],
+      perConcurrency,
+    );
+    expect(rows[0]!.target?.text).toBe('≥0.6×');
+    expect(rows[0]!.expressRatio).toBeCloseTo(1.3);
+    expect(rows[0]!.meetsTarget).toBe(true);
+    // 0.5× node:http is enough at 16, 2.5× express is not.
+    expect(rows[1]!.ratio).toBeCloseTo(0.5);
+    expect(rows[1]!.expressRatio).toBeCloseTo(2.5);
+    expect(rows[1]!.meetsTarget).toBe(false);
+    const table = formatTable(rows);
+    expect(table.split('\n')[0]).toContain('| express | server/express |');
+    expect(table).toContain('| 200 | 2.50× |');
+  });
+
+  it('leaves the verdict open when one of its figures is missing', () => {
+    const rows = summarise(
+      [measured('rest', 'baseline', 16, 1000), measured('rest', 'server', 16, 500)],
+      perConcurrency,
+    );
+    expect(rows[0]!.meetsTarget).toBeUndefined();
+  });
+});

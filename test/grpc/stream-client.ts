@@ -11,6 +11,8 @@ export interface TestStream<T> {
   rest(): Promise<T[]>;
   /** The final status: OK, or the error's code and details. */
   status: Promise<{ code: number; details: string }>;
+  /** The response headers (initial metadata); empty if the stream ended without any. */
+  headers: Promise<grpc.Metadata>;
 }
 
 /** Opens `ModelStreamInfer` (or health `Watch` for service '') on a client; a deadline guards against hangs. */
@@ -36,6 +38,10 @@ export function openStream<T = Record<string, unknown>>(
     stream.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details }));
   });
   stream.on('error', () => undefined);
+  const headers = new Promise<grpc.Metadata>((resolve) => {
+    stream.once('metadata', resolve);
+    void status.then(() => resolve(new grpc.Metadata()));
+  });
   void status.then(() => push(undefined));
   const next = (): Promise<T | undefined> => {
     if (queue.length > 0) {
@@ -56,5 +62,6 @@ export function openStream<T = Record<string, unknown>>(
       return all;
     },
     status,
+    headers,
   };
 }

@@ -20,9 +20,9 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** Starts headless Chromium. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+/** Starts headless Chromium, with `extra` flags after the ones this machine needs. */
+export function launchChromium(extra: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...extra] });
 }
 
 /** Where tests leave screenshots (gitignored). */

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Express } from 'express';
@@ -12,10 +11,9 @@ export async function validateOpenApi(doc: unknown): Promise<{ valid: boolean; e
   return { valid: result.valid, errors: result.errors };
 }
 
-/** The express app a running server answers HTTP with. */
+/** The express app a running server answers HTTP with (behind the dataplane fast path). */
 export function expressAppOf(server: InferenceServer): Express {
-  const http = (server as unknown as { http: { server: Server } }).http.server;
-  return http.listeners('request')[0] as Express;
+  return (server as unknown as { restApp: Express }).restApp;
 }
 
 interface Layer {

@@ -278,7 +278,8 @@ describe('metrics: MLServer names, every transport, fed by the core', () => {
     expect([...models].some((name) => name?.startsWith('made-up'))).toBe(false);
     const paths = new Set(after.filter((s) => s.labels.path !== undefined).map((s) => s.labels.path));
     expect([...paths].some((p) => p?.includes('made-up'))).toBe(false);
-  });
+    // A thousand calls and the scrapes take seconds on a busy machine: jest's 5 s default is too short.
+  }, 60_000);
 
   test('custom metrics from a runtime (register, log) are served with the labels model_name, model_version', async () => {
     await postJson(`${server.url}/v2/models/metered/infer`, sumRequest);

@@ -5,6 +5,7 @@ import { fromFloat16Bits } from '../../server/codecs/float16.js';
 import { validateInferenceRequest } from '../../server/request-validation.js';
 import { modelSettingsValidator } from '../../server/settings/model-settings.js';
 import type { ResponseOutput } from '../../server/types.js';
+import { WorkerModel } from '../../server/workers/worker-model.js';
 import { type ProtoTensor, readTensorProto } from './tensor-proto.js';
 
 /** Where Debian's libonnx-testdata puts ONNX's backend node tests. */
@@ -22,7 +23,8 @@ const ATOL = 1e-7;
 
 /**
  * Runs one ONNX backend test through the runtime's own path: load the model with the ONNX
- * runtime (in-process session, or `workers` worker threads), turn each test-data TensorProto into a protocol request, check it
+ * runtime (in-process session, or in `workers` worker threads as the server runs it), turn each
+ * test-data TensorProto into a protocol request, check it
  * as the server does, predict, and compare every output with the expected TensorProto (ONNX's
  * tolerances: rtol 1e-3, atol 1e-7; integers, booleans and strings exactly).
  */
@@ -41,7 +43,17 @@ export async function runBackendTest(folder: string, workers = 0): Promise<Outco
     },
     'conformance',
   );
-  const model = new OnnxModel(settings);
+  const quiet = { info() {}, warn() {}, error() {} };
+  const model =
+    workers === 0
+      ? new OnnxModel(settings)
+      : new WorkerModel(settings, {
+          workers,
+          maxWaiting: Number.POSITIVE_INFINITY,
+          policy: { scope: 'model_folder' },
+          logger: quiet,
+          unloadWarnMs: 5000,
+        });
   try {
     await model.load();
   } catch (err) {

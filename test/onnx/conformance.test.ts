@@ -38,8 +38,10 @@ describe('ONNX backend node tests (libonnx-testdata) through the runtime', () =>
     expect(outcomes.length).toBeGreaterThan(900);
   }, 600_000);
 
-  test('a sample of them gives the same outcome through a worker thread (transferred tensors)', async () => {
-    const tests = (await readdir(NODE_TESTS)).sort().filter((_, i) => i % 4 === 0);
+  test('a sample of them gives the same outcome in a worker thread, as the server runs them', async () => {
+    // Every 16th: each test starts a worker that loads the server's modules and onnxruntime
+    // (≈0.2-0.4 s here); every 4th took 105 s of the suite.
+    const tests = (await readdir(NODE_TESTS)).sort().filter((_, i) => i % 16 === 0);
     const differing: string[] = [];
     for (const test of tests) {
       const folder = path.join(NODE_TESTS, test);
@@ -51,6 +53,6 @@ describe('ONNX backend node tests (libonnx-testdata) through the runtime', () =>
       `ONNX conformance through a worker: ${tests.length - differing.length} of ${tests.length} sampled tests agree`,
     );
     expect(differing).toEqual([]);
-    expect(tests.length).toBeGreaterThan(200);
+    expect(tests.length).toBeGreaterThan(50);
   }, 600_000);
 });

@@ -14,8 +14,11 @@ export interface RunningServer {
   onnxModel(name: string): OnnxModel;
 }
 
-/** Starts the real server on port 0 and waits for its models to load. */
-export async function startServer(root: string): Promise<RunningServer> {
+/** Starts the real server on port 0 and waits for its models to load; `overrides` are settings. */
+export async function startServer(
+  root: string,
+  overrides: Record<string, unknown> = {},
+): Promise<RunningServer> {
   const settings = serverSettingsValidator.validate(
     {
       model_repository_root: root,
@@ -24,6 +27,7 @@ export async function startServer(root: string): Promise<RunningServer> {
       metrics_endpoint: null,
       host: '127.0.0.1',
       shutdown_grace_period: 1,
+      ...overrides,
     },
     'test',
   );

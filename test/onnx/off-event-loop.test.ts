@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleModel } from '../../scripts/bundled-models.js';
-import type { WorkerPool } from '../../runtimes/onnx/worker-pool.js';
+import type { WorkerModel } from '../../server/workers/worker-model.js';
 import { infer, type RunningServer, startServer } from './harness.js';
 import { slowModel, tempRepository, writeModel } from './test-models.js';
 
@@ -44,8 +44,9 @@ const simpleRequest = {
   ],
 };
 
-function pool(model: string): WorkerPool {
-  return running.onnxModel(model).sessionHost as WorkerPool;
+/** The worker threads an ONNX model runs in (the server runs ONNX models in workers). */
+function pool(model: string): NonNullable<WorkerModel['workers']> {
+  return (running.server.registry.get(model).model as unknown as WorkerModel).workers!;
 }
 
 /** Requests waiting in a model's execution stage (the server's queue in front of its workers). */
@@ -87,7 +88,7 @@ describe('ONNX sessions run off the event loop', () => {
 
   test('a worker that exits is replaced and the model stays served', async () => {
     // Terminated while idle: terminating a worker inside onnxruntime's native run() would abort
-    // the process (see WorkerPool.close); dying mid-request is covered in worker-pool.test.ts.
+    // the process (see WorkerLink.unload); dying mid-request is covered in test/workers/.
     const worker = pool('slow').threads[0]!;
     await worker.terminate();
     const after = await infer(running.url, 'slow', slowRequest(1));

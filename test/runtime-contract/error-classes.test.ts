@@ -39,9 +39,11 @@ function protoRequest(raise: string) {
  * Each error class it throws reaches every client with its documented status.
  */
 describe.each([
-  ['ESM TypeScript', 'esm'],
-  ['CommonJS JavaScript', 'cjs'],
-])('a %s runtime outside the repository, through the real CLI', (_label, variant) => {
+  ['ESM TypeScript', 'esm', 'the server thread', '0'],
+  ['CommonJS JavaScript', 'cjs', 'the server thread', '0'],
+  ['ESM TypeScript', 'esm', 'a worker thread', '1'],
+  ['CommonJS JavaScript', 'cjs', 'a worker thread', '1'],
+])('a %s runtime outside the repository, in %s, through the real CLI', (_label, variant, _where, workers) => {
   let server: CliServer;
   let remove: () => Promise<void>;
   const insecure = grpc.credentials.createInsecure();
@@ -53,7 +55,11 @@ describe.each([
   beforeAll(async () => {
     const folder = await outsideFolder(path.join(FIXTURES, variant), { ownCopy: true });
     remove = folder.remove;
-    server = await startCliServer(folder.dir, { models: ['raiser', 'plain'], triton: true });
+    server = await startCliServer(folder.dir, {
+      models: ['raiser', 'plain'],
+      triton: true,
+      env: { MLSERVER_PARALLEL_WORKERS: workers },
+    });
     mlserver = new MlClient(server.grpc, insecure);
     triton = new TritonClient(server.grpcTriton!, insecure);
   }, 60_000);

@@ -95,6 +95,9 @@ describe('AccessControl (the core, for every transport)', () => {
     expect(restScope('POST', '/v2/repository/index')).toBe('repository');
     expect(restScope('POST', '/v2/repository/models/m/load')).toBe('model_control');
     expect(restScope('POST', '/v2/repository/models/m/unload')).toBe('model_control');
+    expect(restScope('GET', '/examples/asr/')).toBe('health'); // static page files, no data
+    expect(restScope('GET', '/examples/asr/page.js')).toBe('health');
+    expect(restScope('POST', '/examples/asr/')).toBe('inference');
     expect(grpcScope('/grpc.health.v1.Health/Check')).toBe('health');
     expect(grpcScope('/inference.GRPCInferenceService/ServerLive')).toBe('health');
     expect(grpcScope('/inference.GRPCInferenceService/ModelReady')).toBe('health');

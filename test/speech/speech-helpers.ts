@@ -110,12 +110,14 @@ export function concat(clips: Int16Array[]): { pcm: Int16Array; spans: { start: 
  */
 export async function startSpeechServer(
   overrides: Record<string, Record<string, unknown>> = {},
-): Promise<{ cli: CliProcess; http: string; grpc: string; stop: () => Promise<void> }> {
+  options: { triton?: boolean; env?: Record<string, string> } = {},
+): Promise<{ cli: CliProcess; http: string; grpc: string; triton?: string; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlserver-ts-speech-'));
   const models: [string, string][] = [
     ['asr', 'asr_model.ts'],
     ['vad', 'vad_model.ts'],
     ['vad-asr', 'vad_asr_model.ts'],
+    ['asr-wav', 'asr_model.ts'],
   ];
   for (const [name, module] of models) {
     const settings = JSON.parse(
@@ -128,15 +130,25 @@ export async function startSpeechServer(
     await writeFile(path.join(dir, name, 'model-settings.json'), JSON.stringify(settings));
     await symlink(path.join(ROOT, 'examples', name, module), path.join(dir, name, module));
   }
-  const cli = startCli(['start', dir]);
+  const cli = startCli(['start', dir], {
+    ...(options.triton ? { MLSERVER_GRPC_TRITON_PORT: '0' } : {}),
+    ...options.env,
+  });
   try {
     const http = await cli.waitForLine(/HTTP server running on http:\/\/[^:]+:(\d+)/, 60_000);
-    const grpcPort = await cli.waitForLine(/gRPC server running on [^:]+:(\d+)/, 60_000);
+    const grpcPort = await cli.waitForLine(
+      /gRPC server running on [^:]+:(\d+) \(ModelStreamInfer: MLServer/,
+      60_000,
+    );
+    const tritonPort = options.triton
+      ? await cli.waitForLine(/gRPC server running on [^:]+:(\d+) \(ModelStreamInfer: Triton/, 60_000)
+      : undefined;
     for (const [name] of models) await cli.waitForLine(new RegExp(`model ${name}: READY`), 60_000);
     return {
       cli,
       http: `http://127.0.0.1:${http}`,
       grpc: `127.0.0.1:${grpcPort}`,
+      ...(tritonPort ? { triton: `127.0.0.1:${tritonPort}` } : {}),
       async stop() {
         cli.child.kill('SIGTERM');
         await cli.exited;

@@ -50,15 +50,22 @@ describe('WebSocket backpressure, through the real CLI', () => {
   }
 
   test('a producer faster than the model is slowed; the server’s memory stays bounded', async () => {
+    // A cold process grows its heap on the first flood whatever it keeps: warm it up first.
+    await flood('pcm', 20_000, 1024);
     // 100 MiB in 256 KiB frames to a model that takes 10 ms a frame (4 s in all).
     const slow = await flood('pcm-slow', 400, 128 * 1024);
     // The client could not hand its data over: the server stopped reading.
     expect(slow.held).toBeGreaterThan(50 * MB);
-    // 200 MiB in 2 KiB frames (what an audio client sends).
-    const many = await flood('pcm', 100_000, 1024);
-    // Measured: 21-33 MB for 100 and 300 MB sent (before a leak was fixed: 122 and 271 MB).
+    // 400 MiB in 2 KiB frames (what an audio client sends).
+    const many = await flood('pcm', 200_000, 1024);
+    // Measured warm: 28-67 MB for 200 to 600 MB sent in 2 KiB frames on a busy machine (the
+    // peak follows the garbage collector, not the volume); before a leak was fixed: 122 MB for
+    // 100 MB sent and 271 MB for 300 MB.
+    console.log(
+      `WebSocket flood, server RSS growth: ${(slow.growth / MB).toFixed(0)} MB (256 KiB frames), ${(many.growth / MB).toFixed(0)} MB (2 KiB frames)`,
+    );
     expect(slow.growth).toBeLessThan(64 * MB);
-    expect(many.growth).toBeLessThan(64 * MB);
+    expect(many.growth).toBeLessThan(96 * MB);
   }, 180_000);
 
   test('a reader slower than the model pauses the model; the server’s memory stays bounded', async () => {

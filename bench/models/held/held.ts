@@ -17,7 +17,10 @@ function newGate(): Gate {
 /**
  * The benchmark's "concurrent streams held" model. Every streamed request waits, idle, until a
  * unary `infer` on this model releases the streams waiting at that moment; each then gets one
- * response. The bench opens N streams, reads the server's memory, releases, and counts answers.
+ * response. A request with `parameters.greet: true` gets a first response at once and is held
+ * after it: an SSE stream sends its head with its first event, so that is how a held SSE stream
+ * is open on the wire (a token stream waiting for its next token). The bench opens N streams,
+ * reads the server's memory, releases, and counts answers.
  */
 export class HeldStreams extends MLModel {
   private gate = newGate();
@@ -35,6 +38,8 @@ export class HeldStreams extends MLModel {
     context: InferenceContext,
   ): AsyncIterable<InferenceResponse> {
     for await (const request of requests) {
+      if (request.parameters?.greet === true)
+        yield { model_name: this.name, outputs: [{ ...request.inputs[0]!, name: 'OUTPUT0' }] };
       await waitOrAbort(this.gate.opened, context.signal);
       const input = request.inputs[0]!;
       yield { model_name: this.name, outputs: [{ ...input, name: 'OUTPUT0' }] };

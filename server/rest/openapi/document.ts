@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from '../../errors.js';
 import { HTTP_STATUS } from '../../wire/http-status.js';
+import { SPEECH_PAGE_FILES } from '../example-page.js';
 import { SWAGGER_UI_FILES } from '../swagger-ui.js';
 import { ERROR_STATUSES, expressPaths, OPERATIONS, openApiPath, type RouteOperation } from './operations.js';
 import { componentSchemas, type JsonSchema, ref } from './schemas.js';
@@ -38,6 +39,7 @@ const TAGS = [
   { name: 'repository', description: 'The model repository extension' },
   { name: 'triton', description: "Triton's statistics and model configuration extensions" },
   { name: 'docs', description: 'This document and Swagger UI' },
+  { name: 'examples', description: 'Example pages (setting `static_examples`)' },
 ];
 
 const header = (name: string, description: string, schema: JsonSchema, required = false): JsonSchema => ({
@@ -85,6 +87,12 @@ const PARAMETERS: Record<string, JsonSchema> = {
     required: true,
     schema: { type: 'string', enum: Object.keys(SWAGGER_UI_FILES) },
   },
+  ExamplePageFile: {
+    name: 'asset',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', enum: Object.keys(SPEECH_PAGE_FILES) },
+  },
 };
 
 const HEADERS: Record<string, JsonSchema> = {
@@ -122,6 +130,7 @@ function pathParameters(expressPath: string): string[] {
     name: 'ModelName',
     version: 'ModelVersion',
     file: 'SwaggerUiFile',
+    asset: 'ExamplePageFile',
     session: 'SessionPath',
   };
   return [...expressPath.matchAll(/:(\w+)/g)].map((m) => names[m[1]!]!).filter(Boolean);

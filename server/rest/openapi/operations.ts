@@ -407,4 +407,33 @@ export const OPERATIONS: readonly RouteOperation[] = [
     },
     errors: modelDocsErrors,
   },
+  {
+    method: 'get',
+    path: '/examples/asr/',
+    operationId: 'example_page',
+    tag: 'examples',
+    summary: 'The live speech page',
+    description:
+      "A page that streams a WAV file or the microphone over WebSocket to the `vad-asr` model and shows partial and final transcripts with the `vad` model's speech segments on a waveform. Served from `examples/speech-page/` while the setting `static_examples` is on (404 otherwise).",
+    responses: { '200': html('The page.') },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/examples/asr/:asset',
+    operationId: 'example_asset',
+    tag: 'examples',
+    summary: "The speech page's scripts and style sheet",
+    parameters: ['ExamplePageFile'],
+    responses: {
+      '200': {
+        description: 'The file.',
+        content: {
+          'text/javascript': { schema: { type: 'string' } },
+          'text/css': { schema: { type: 'string' } },
+        },
+      },
+    },
+    errors: [404],
+  },
 ];

@@ -1,0 +1,1 @@
+../cpu-w0/cpu_bound.ts

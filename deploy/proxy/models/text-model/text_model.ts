@@ -1,0 +1,1 @@
+../../../../examples/text-model/text_model.ts
