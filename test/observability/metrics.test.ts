@@ -272,8 +272,10 @@ describe('metrics: MLServer names, every transport, fed by the core', () => {
     }
     const after = await scrapeUntil(metricsUrl, (s) => failures(s) >= failures(settled) + 1000);
     const added = [...series(after)].filter((key) => !before.has(key));
-    // The versioned route's template is new (once); no model name ever is.
-    expect(added.every((key) => key.includes('/v2/models/:name/versions/:version/infer'))).toBe(true);
+    // No model name ever becomes a label value: a thousand names add a bounded handful of series
+    // (the versioned route's template; on a busy machine a status such as 499 may appear too).
+    expect(added.filter((key) => key.includes('made-up'))).toEqual([]);
+    expect(added.length).toBeLessThan(60);
     const models = new Set(after.filter((s) => s.labels.model !== undefined).map((s) => s.labels.model));
     expect([...models].some((name) => name?.startsWith('made-up'))).toBe(false);
     const paths = new Set(after.filter((s) => s.labels.path !== undefined).map((s) => s.labels.path));
